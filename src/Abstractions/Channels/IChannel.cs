@@ -1,0 +1,90 @@
+using Promoter.Abstractions.Configuration;
+using Promoter.Abstractions.Model;
+using Promoter.Abstractions.Templating;
+
+namespace Promoter.Abstractions.Channels;
+
+/// <summary>
+/// Creates channels of one <c>type:</c> ("dingtalk", "slack", …). <see cref="Create"/> validates the
+/// section through <see cref="ChannelSetup.Settings"/>: every problem is reported there (all of them, not
+/// just the first), and the host refuses the configuration when any was reported.
+/// </summary>
+public interface IChannelFactory
+{
+    /// <summary>The value of <c>type:</c> this factory handles, lower case.</summary>
+    string Type { get; }
+
+    IChannel Create(ChannelSetup setup);
+}
+
+/// <summary>Everything a channel factory gets to build one channel instance.</summary>
+public sealed class ChannelSetup
+{
+    /// <summary>The channel's name in the configuration (the key under <c>channels:</c>).</summary>
+    public required string Name { get; init; }
+    public required PluginSettings Settings { get; init; }
+    public required ITemplateRenderer Templates { get; init; }
+
+    /// <summary>The host's services: ILoggerFactory, TimeProvider, IHttpClientFactory, IMeterFactory.</summary>
+    public required IServiceProvider Services { get; init; }
+}
+
+/// <summary>
+/// A configured destination. A channel sends once and classifies the outcome; it never retries or
+/// sleeps: the host's pipeline owns retries, backoff and deadlines.
+/// </summary>
+public interface IChannel
+{
+    string Name { get; }
+
+    ValueTask<DeliveryResult> SendAsync(Notification notification, CancellationToken cancellationToken);
+}
+
+/// <summary>What a channel is asked to deliver.</summary>
+public sealed record Notification
+{
+    /// <summary>Stable across every attempt of this delivery: an idempotency key.</summary>
+    public required string DeliveryId { get; init; }
+
+    public required AlertGroup Group { get; init; }
+
+    /// <summary>Charts of the group's alerts, in alert order.</summary>
+    public IReadOnlyList<NotificationImage> Images { get; init; } = [];
+
+    /// <summary>Short notes for the reader, such as "chart unavailable: Prometheus timed out".</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>1 for the first attempt of this delivery.</summary>
+    public int Attempt { get; init; } = 1;
+
+    /// <summary>What the channel returned in <see cref="DeliveryResult.ResumeToken"/> on the previous failed
+    /// attempt of this same delivery (for example how many parts of a split message were already sent).</summary>
+    public string? ResumeToken { get; init; }
+
+    /// <summary>The <see cref="DeliveryResult.MessageId"/> of the last successful delivery of the same
+    /// group (same group key) to this channel, so that a channel can update or thread under it.</summary>
+    public string? PreviousMessageId { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>A chart attached to one alert of the notification.</summary>
+public sealed record NotificationImage
+{
+    /// <summary>Index of the alert in <see cref="AlertGroup.Alerts"/>.</summary>
+    public required int AlertIndex { get; init; }
+    public required string Title { get; init; }
+
+    /// <summary>Where the image can be fetched, or null when it could not be stored.</summary>
+    public Uri? Url { get; init; }
+
+    /// <summary>Whether chat services on the internet can fetch <see cref="Url"/> (false for a host that
+    /// serves images on a private address): a channel that can upload should upload instead.</summary>
+    public bool IsUrlPublic { get; init; }
+
+    /// <summary>The image bytes; may be empty when only the URL is known (after a restart).</summary>
+    public ReadOnlyMemory<byte> Content { get; init; }
+    public string ContentType { get; init; } = "image/png";
+    public int Width { get; init; }
+    public int Height { get; init; }
+}

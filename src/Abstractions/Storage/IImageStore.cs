@@ -1,0 +1,72 @@
+using Promoter.Abstractions.Configuration;
+
+namespace Promoter.Abstractions.Storage;
+
+/// <summary>Creates image stores of one <c>type:</c> ("s3", "local", …).</summary>
+public interface IImageStoreFactory
+{
+    string Type { get; }
+
+    IImageStore Create(StoreSetup setup);
+}
+
+public sealed class StoreSetup
+{
+    public required string Name { get; init; }
+    public required PluginSettings Settings { get; init; }
+
+    /// <summary>The host's own public URL (<c>public_url</c>), for stores whose files the host serves.</summary>
+    public required Uri HostPublicUrl { get; init; }
+
+    /// <summary>The host's data folder (<c>--data</c>), the default place for files a store keeps locally.</summary>
+    public required string DataDirectory { get; init; }
+
+    public required IServiceProvider Services { get; init; }
+}
+
+/// <summary>Keeps rendered images where chat clients can fetch them.</summary>
+public interface IImageStore
+{
+    /// <summary>
+    /// Stores a PNG or SVG produced by a renderer and returns where it can be fetched. A store refuses
+    /// anything else with <see cref="ImageRejectedException"/>. Saving the same bytes twice is cheap and
+    /// returns the same key.
+    /// </summary>
+    Task<StoredImage> SaveAsync(ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken);
+}
+
+/// <summary>Optional: a store that can delete old images (retention).</summary>
+public interface IImageRetention
+{
+    /// <summary>Deletes images stored before <paramref name="cutoff"/>; returns how many were removed.</summary>
+    Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
+}
+
+/// <summary>Optional: a store whose folder the host should serve over HTTP itself.</summary>
+public interface IHostServedImages
+{
+    /// <summary>The folder to serve.</summary>
+    string DirectoryPath { get; }
+
+    /// <summary>The URL path it is served under, such as <c>/images</c>.</summary>
+    string RequestPath { get; }
+}
+
+/// <param name="Key">The object key or file name, derived from the content hash.</param>
+/// <param name="Url">Where the image can be fetched.</param>
+public sealed record StoredImage(string Key, Uri Url)
+{
+    /// <summary>Whether the URL is reachable by services on the internet (false for private hosts).</summary>
+    public bool IsPublic { get; init; } = true;
+
+    /// <summary>When a presigned URL stops working; null for permanent URLs.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+}
+
+/// <summary>The content given to a store is not an image a renderer produces.</summary>
+public sealed class ImageRejectedException : Exception
+{
+    public ImageRejectedException() { }
+    public ImageRejectedException(string message) : base(message) { }
+    public ImageRejectedException(string message, Exception inner) : base(message, inner) { }
+}
