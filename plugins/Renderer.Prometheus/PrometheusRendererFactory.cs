@@ -1,0 +1,127 @@
+using System.Diagnostics.Metrics;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Promoter.Abstractions.Configuration;
+using Promoter.Abstractions.Rendering;
+using Promoter.Renderer.Prometheus.Chart;
+using Promoter.Renderer.Prometheus.Client;
+using Promoter.Renderer.Prometheus.Raster;
+
+namespace Promoter.Renderer.Prometheus;
+
+/// <summary>Creates <c>type: prometheus</c> renderers from their configuration section.</summary>
+internal sealed class PrometheusRendererFactory : IAlertRendererFactory
+{
+    public const string HttpClientName = "promoter.renderer.prometheus";
+
+    public string Type => "prometheus";
+
+    public IAlertRenderer Create(RendererSetup setup)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        var s = setup.Settings;
+        var url = s.GetUrl("url", required: true, fix: "write the Prometheus base URL, such as url: http://prometheus:9090")
+                  ?? new Uri("http://localhost:9090");
+        var timeout = s.GetDuration("timeout", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
+        var window = s.GetDuration("window", TimeSpan.FromHours(1), TimeSpan.FromMinutes(1), TimeSpan.FromDays(31));
+        var lead = s.GetDuration("lead", TimeSpan.FromMinutes(15), TimeSpan.Zero, TimeSpan.FromDays(7));
+        var points = s.GetInt("points", 300, 10, QueryStep.MaxPoints);
+        var width = s.GetInt("width", 800, 200, 4000);
+        var height = s.GetInt("height", 400, 150, 3000);
+        var scale = s.GetDouble("scale", 1, 0.5, 4);
+        var fontFamily = s.GetString("font_family", "DejaVu Sans, Noto Sans CJK SC, sans-serif");
+        var theme = s.GetChoice("theme", "light", "light", "dark");
+        var maxSeries = s.GetInt("max_series", 5, 1, 20);
+        var zone = ReadTimeZone(s);
+
+        var headers = new Dictionary<string, string>(s.GetStringMap("headers"), StringComparer.OrdinalIgnoreCase);
+        string? authorization = null;
+        var bearer = s.GetSecret("bearer_token");
+        var basic = s.GetSection("basic_auth");
+        if (basic is not null)
+        {
+            var user = basic.RequireString("username", "write basic_auth: { username: …, password_file: … }");
+            var password = basic.RequireSecret("password", "write basic_auth.password or basic_auth.password_file");
+            if (bearer is not null)
+            {
+                s.AddError("basic_auth", "both bearer_token and basic_auth are set", "keep only one of bearer_token and basic_auth");
+            }
+            else if (user is not null && password is not null)
+            {
+                authorization = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
+            }
+        }
+        else if (bearer is not null)
+        {
+            authorization = "Bearer " + bearer;
+        }
+
+        if (authorization is not null && headers.ContainsKey("Authorization"))
+        {
+            s.AddError("headers", "an Authorization header is set as well as bearer_token or basic_auth", "keep only one way of authenticating");
+        }
+
+        // Charts are rasterised in-process: without librsvg no PNG can be made, so say so at startup.
+        if (LibRsvg.Probe() is { } missing)
+        {
+            s.Diagnostics.Add(s.Node.Location, s.Path, missing, "install librsvg: " + LibRsvg.InstallHint);
+        }
+
+        var options = new PrometheusRendererOptions
+        {
+            Window = window,
+            Lead = lead,
+            Points = points,
+            MaxSeries = maxSeries,
+            QueryAnnotation = s.GetString("query_annotation", "promoter_query"),
+            ThresholdAnnotation = s.GetString("threshold_annotation", "promoter_threshold"),
+            UnitAnnotation = s.GetString("unit_annotation", "promoter_unit"),
+            Style = new ChartStyle
+            {
+                Width = width,
+                Height = height,
+                Scale = scale,
+                FontFamily = fontFamily,
+                Theme = Theme.ByName(theme),
+                TimeZone = zone,
+            },
+        };
+
+        var services = setup.Services;
+        var http = services.GetService<IHttpClientFactory>()?.CreateClient(HttpClientName) ?? SharedHttp.Value;
+        var client = new PrometheusClient(http, new PrometheusClientOptions(url, timeout) { Authorization = authorization, Headers = headers });
+        var logger = services.GetService<ILoggerFactory>()?.CreateLogger("Promoter.Renderer.Prometheus") ?? NullLogger.Instance;
+        var meter = services.GetService<IMeterFactory>()?.Create("Promoter") ?? FallbackMeter.Value;
+        return new PrometheusRenderer(options, client, services.GetService<TimeProvider>() ?? TimeProvider.System, logger, meter);
+    }
+
+    private static readonly Lazy<HttpClient> SharedHttp = new(() => new HttpClient { Timeout = Timeout.InfiniteTimeSpan });
+
+    private static readonly Lazy<Meter> FallbackMeter = new(() => new Meter("Promoter"));
+
+    private static TimeZoneInfo ReadTimeZone(PluginSettings s)
+    {
+        var name = s.GetString("timezone");
+        if (string.IsNullOrWhiteSpace(name) || string.Equals(name, "UTC", StringComparison.OrdinalIgnoreCase))
+        {
+            return TimeZoneInfo.Utc;
+        }
+
+        if (string.Equals(name, "Local", StringComparison.OrdinalIgnoreCase))
+        {
+            return TimeZoneInfo.Local;
+        }
+
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById(name.Trim());
+        }
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            s.AddError("timezone", $"'{name}' is not a known time zone", "write an IANA name such as Asia/Shanghai or Europe/Berlin, UTC, or Local (on Debian the zones come from the tzdata package)");
+            return TimeZoneInfo.Utc;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text;
+using Promoter.Renderer.Prometheus.Chart;
+
+namespace Promoter.Renderer.Prometheus.Raster;
+
+/// <summary>SVG → PNG through librsvg and <see cref="PngEncoder"/>.</summary>
+internal static class PngRasterizer
+{
+    private static readonly Lock WarmUpLock = new();
+    private static volatile bool _warm;
+
+    public static byte[] Rasterize(string svg, ChartStyle style)
+    {
+        ArgumentNullException.ThrowIfNull(svg);
+        ArgumentNullException.ThrowIfNull(style);
+        EnsureWarm();
+        var bytes = Encoding.UTF8.GetBytes(svg);
+        return LibRsvg.Render(bytes, style.PixelWidth, style.PixelHeight, PngEncoder.Encode);
+    }
+
+    /// <summary>
+    /// The first text layout initialises fontconfig and pango's font map (a scan of every installed font),
+    /// which is not safe to race from several threads; later renders share the initialised, locked caches.
+    /// </summary>
+    private static void EnsureWarm()
+    {
+        if (_warm)
+        {
+            return;
+        }
+
+        lock (WarmUpLock)
+        {
+            if (_warm)
+            {
+                return;
+            }
+
+            var probe = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"8\" height=\"8\"><text x=\"0\" y=\"7\" font-size=\"6\" font-family=\"sans-serif\">A中</text></svg>"u8;
+            LibRsvg.Render(probe, 8, 8, (_, _, _, _) => 0);
+            _warm = true;
+        }
+    }
+}

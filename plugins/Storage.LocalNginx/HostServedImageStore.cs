@@ -1,0 +1,24 @@
+using Promoter.Abstractions.Storage;
+
+namespace Promoter.Storage.LocalNginx;
+
+/// <summary>
+/// A local store without <c>public_url</c>: the host serves its folder at <c>/images</c>, and its URLs are
+/// built from the host's own <c>public_url</c>.
+/// </summary>
+internal sealed class HostServedImageStore(LocalImageStore inner) : IImageStore, IImageRetention, IHostServedImages, IDisposable
+{
+    public LocalImageStore Inner => inner;
+
+    public string DirectoryPath => inner.Options.Directory;
+
+    public string RequestPath => LocalStoreOptions.HostRequestPath;
+
+    public Task<StoredImage> SaveAsync(ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken) =>
+        inner.SaveAsync(content, contentType, cancellationToken);
+
+    public Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
+        inner.DeleteOlderThanAsync(cutoff, cancellationToken);
+
+    public void Dispose() => inner.Dispose();
+}

@@ -1,0 +1,178 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Promoter.Abstractions.Storage;
+
+namespace Promoter.Storage.LocalNginx;
+
+/// <summary>
+/// Keeps images as files named by their SHA-256 in one folder. Names are computed here from the content,
+/// never taken from input, so nothing is ever written outside the folder; each file appears atomically
+/// (written to a temporary file in the same folder, then renamed), so a web server never serves half an image.
+/// </summary>
+internal sealed partial class LocalImageStore : IImageStore, IImageRetention, IDisposable
+{
+    private readonly string _name;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly LocalStoreMetrics _metrics;
+    private readonly RetentionSchedule? _schedule;
+
+    public LocalImageStore(string name, LocalStoreOptions options, TimeProvider time, ILogger logger, LocalStoreMetrics metrics)
+    {
+        _name = name;
+        Options = options;
+        _time = time;
+        _logger = logger;
+        _metrics = metrics;
+        if (options.Retention is { } retention)
+        {
+            _schedule = new RetentionSchedule(time, retention, options.RetentionInterval, DeleteOlderThanAsync, logger, name);
+        }
+    }
+
+    public LocalStoreOptions Options { get; }
+
+    /// <summary>The running retention sweep, if any (tests wait on it after advancing the clock).</summary>
+    internal Task RetentionRun => _schedule?.LastRun ?? Task.CompletedTask;
+
+    public async Task<StoredImage> SaveAsync(ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken)
+    {
+        ImageFormat format;
+        try
+        {
+            format = ImageContent.Validate(content.Span, contentType, Options.MaxBytes);
+        }
+        catch (ImageRejectedException e)
+        {
+            _metrics.Saved("rejected");
+            LocalStoreLog.Rejected(_logger, _name, e.Message);
+            throw;
+        }
+
+        var fileName = $"{Convert.ToHexStringLower(SHA256.HashData(content.Span))}.{ImageContent.Extension(format)}";
+        var path = Path.Join(Options.Directory, fileName);
+        try
+        {
+            if (IsStored(path, content.Length))
+            {
+                // Saving the same chart again renews its age, so that retention keeps images still in use.
+                File.SetLastWriteTimeUtc(path, _time.GetUtcNow().UtcDateTime);
+                _metrics.Saved("existing");
+                LocalStoreLog.AlreadyStored(_logger, _name, fileName);
+            }
+            else
+            {
+                await WriteAtomicallyAsync(path, content, cancellationToken).ConfigureAwait(false);
+                _metrics.Saved("written");
+                LocalStoreLog.Written(_logger, _name, fileName, content.Length);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _metrics.Saved("failed");
+            LocalStoreLog.WriteFailed(_logger, _name, Options.Directory, e.Message);
+            throw new IOException(
+                $"image store '{_name}' cannot write into '{Options.Directory}': {e.Message} (check that the folder exists or can be created and that Promoter may write to it; set 'dir' to change it)", e);
+        }
+
+        return new StoredImage(fileName, new Uri(Options.BaseUrl, fileName)) { IsPublic = Options.IsPublic };
+    }
+
+    private static bool IsStored(string path, int length)
+    {
+        var info = new FileInfo(path);
+        return info.Exists && info.Length == length && (info.Attributes & FileAttributes.ReparsePoint) == 0;
+    }
+
+    private async Task WriteAtomicallyAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Options.Directory);
+
+        // The temporary file lives in the same folder so that the rename cannot cross file systems (rename(2)
+        // is atomic only within one); its name starts with a dot and ends in .tmp, which nginx never serves.
+        var temp = Path.Join(Options.Directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            var streamOptions = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                Options = FileOptions.Asynchronous,
+            };
+            if (!OperatingSystem.IsWindows())
+            {
+                streamOptions.UnixCreateMode = Options.FileMode;
+            }
+
+            await using (var stream = new FileStream(temp, streamOptions))
+            {
+                await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+
+            if (!OperatingSystem.IsWindows())
+            {
+                // The umask narrows the mode given at creation; set it exactly as configured.
+                File.SetUnixFileMode(temp, Options.FileMode);
+            }
+
+            File.SetLastWriteTimeUtc(temp, _time.GetUtcNow().UtcDateTime);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    public Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        var dir = new DirectoryInfo(Options.Directory);
+        if (!dir.Exists)
+        {
+            return Task.FromResult(0);
+        }
+
+        var removed = 0;
+        foreach (var file in dir.EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = FileAttributes.ReparsePoint }))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // Only files this store wrote: other files an operator keeps in the folder are not ours to delete.
+            var ours = StoredName().IsMatch(file.Name);
+            var leftover = !ours && TempName().IsMatch(file.Name);
+            if ((ours || leftover) && file.LastWriteTimeUtc < cutoff.UtcDateTime && TryDelete(file.FullName))
+            {
+                removed += ours ? 1 : 0;
+            }
+        }
+
+        _metrics.Deleted(removed);
+        LocalStoreLog.Swept(_logger, _name, removed, cutoff);
+        return Task.FromResult(removed);
+    }
+
+    private static bool TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose() => _schedule?.Dispose();
+
+    [GeneratedRegex("^[0-9a-f]{64}\\.(png|svg)$", RegexOptions.CultureInvariant)]
+    private static partial Regex StoredName();
+
+    [GeneratedRegex("^\\.[0-9a-f]{64}\\.(png|svg)\\.[0-9a-f]{32}\\.tmp$", RegexOptions.CultureInvariant)]
+    private static partial Regex TempName();
+}

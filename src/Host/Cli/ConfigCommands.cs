@@ -1,0 +1,73 @@
+using Microsoft.Extensions.DependencyInjection;
+using Promoter.Host.Configuration;
+using Promoter.Host.Plugins;
+using Promoter.Host.Runtime;
+
+namespace Promoter.Host.Cli;
+
+/// <summary><c>promoter check-config</c> and <c>promoter plugins</c>.</summary>
+internal static class ConfigCommands
+{
+    /// <summary>Validates a configuration, plugin sections included; prints every error; 0 when valid.</summary>
+    public static int CheckConfig(string? path, TextWriter stdout, TextWriter stderr)
+    {
+        var loaded = ConfigLoader.Load(path, new ConfigOverrides());
+        if (loaded.Settings is null)
+        {
+            return Report(loaded.Source, loaded.Diagnostics.Errors, stdout, stderr);
+        }
+
+        using var services = HostBootstrap.CreateCliServices();
+        var catalog = HostBootstrap.LoadPlugins(services, loaded.Settings);
+        foreach (var failed in catalog.Plugins.Where(p => p.State == PluginState.Failed))
+        {
+            stderr.WriteLine($"warning: plugin {failed.Folder} failed to load: {failed.Error}");
+        }
+
+        var (_, diagnostics) = new RuntimeBuilder(catalog, TimeProvider.System).Build(loaded);
+        return Report(loaded.Source, diagnostics.Errors, stdout, stderr);
+    }
+
+    private static int Report(string source, IReadOnlyList<Abstractions.Configuration.ConfigError> errors, TextWriter stdout, TextWriter stderr)
+    {
+        if (errors.Count == 0)
+        {
+            stdout.WriteLine($"{source}: configuration is valid");
+            return 0;
+        }
+
+        foreach (var e in errors.OrderBy(e => e.Location.Line).ThenBy(e => e.Location.Column))
+        {
+            stderr.WriteLine(e.ToString());
+        }
+
+        stderr.WriteLine($"{source}: {errors.Count} error(s)");
+        return 1;
+    }
+
+    /// <summary>Lists the plugins found and their status.</summary>
+    public static int ListPlugins(string? configPath, string? pluginsDir, TextWriter stdout)
+    {
+        var loaded = ConfigLoader.Load(configPath, new ConfigOverrides());
+        var settings = loaded.Settings ?? new HostSettings();
+        if (pluginsDir is not null)
+        {
+            settings = settings with { PluginsDirectory = Path.GetFullPath(pluginsDir) };
+        }
+        else if (loaded.Settings is null)
+        {
+            settings = settings with { PluginsDirectory = Path.Combine(AppContext.BaseDirectory, "plugins") };
+        }
+
+        using var services = HostBootstrap.CreateCliServices(Microsoft.Extensions.Logging.LogLevel.None);
+        var catalog = HostBootstrap.LoadPlugins(services, settings);
+        stdout.WriteLine($"Plugins folder: {settings.PluginsDirectory}");
+        foreach (var p in catalog.Plugins)
+        {
+            var state = p.State == PluginState.Loaded ? "loaded" : "FAILED";
+            stdout.WriteLine($"  {p.Folder,-22} {p.Id ?? "?",-32} {p.Version ?? "?",-8} {state,-7} {(p.State == PluginState.Loaded ? string.Join(", ", p.Provides) : p.Error)}");
+        }
+
+        return catalog.FailedCount == 0 ? 0 : 2;
+    }
+}

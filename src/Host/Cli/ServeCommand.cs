@@ -1,0 +1,156 @@
+using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Promoter.Abstractions.Storage;
+using Promoter.Host.Configuration;
+using Promoter.Host.Metrics;
+using Promoter.Host.Pipeline;
+using Promoter.Host.Runtime;
+using Promoter.Host.Web;
+using Promoter.State;
+using Promoter.State.Sqlite;
+
+namespace Promoter.Host.Cli;
+
+/// <summary><c>promoter serve</c>: the gateway.</summary>
+internal static partial class ServeCommand
+{
+    public static async Task<int> RunAsync(string? configPath, ConfigOverrides overrides, CancellationToken cancellationToken)
+    {
+        var loaded = ConfigLoader.Load(configPath, overrides);
+        if (!loaded.IsValid)
+        {
+            foreach (var e in loaded.Diagnostics.Errors)
+            {
+                await Console.Error.WriteLineAsync(e.ToString());
+            }
+
+            await Console.Error.WriteLineAsync($"{loaded.Source}: {loaded.Diagnostics.Errors.Count} error(s); not starting. Run `promoter check-config` to check a file.");
+            return 1;
+        }
+
+        var settings = loaded.Settings!;
+        Directory.CreateDirectory(settings.DataDirectory);
+        var app = Build(configPath, overrides, settings);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Promoter");
+
+        var holder = app.Services.GetRequiredService<RuntimeHolder>();
+        var errors = await holder.ReloadAsync(cancellationToken);
+        if (errors.Count > 0)
+        {
+            foreach (var e in errors)
+            {
+                await Console.Error.WriteLineAsync(e.ToString());
+            }
+
+            await Console.Error.WriteLineAsync($"{loaded.Source}: {errors.Count} error(s); not starting.");
+            return 1;
+        }
+
+        try
+        {
+            await app.Services.GetRequiredService<IStateStore>().InitializeAsync(cancellationToken);
+        }
+        catch (StateStoreException e)
+        {
+            await Console.Error.WriteLineAsync($"cannot open the state store {settings.SqlitePath}: {e.Message}");
+            return 1;
+        }
+
+        MapImageFolders(app, holder.Current);
+        app.MapOperations();
+        app.MapWebhooks();
+        app.MapHistory();
+        app.MapTools();
+
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
+        {
+            ctx.Cancel = true;
+            _ = holder.ReloadAsync(CancellationToken.None);
+        });
+
+        LogStarting(logger, HostBootstrap.ThisVersion, settings.Listen, loaded.Source, settings.DataDirectory);
+        await app.RunAsync(cancellationToken);
+        return 0;
+    }
+
+    internal static WebApplication Build(string? configPath, ConfigOverrides overrides, HostSettings settings)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Warning);
+
+        ListenAddress.TryParse(settings.Listen, out var listen);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            if (listen.Address is null)
+            {
+                k.ListenAnyIP(listen.Port);
+            }
+            else
+            {
+                k.Listen(listen.Address, listen.Port);
+            }
+
+            k.Limits.MaxRequestBodySize = Math.Max(settings.MaxBodyBytes, 1 << 20) * 2;
+            k.AddServerHeader = false;
+        });
+
+        var services = builder.Services;
+        services.AddPromoterCore();
+        services.AddSingleton(sp => HostBootstrap.LoadPlugins(sp, settings));
+        services.AddSingleton(sp => new RuntimeHolder(configPath, overrides, sp.GetRequiredService<Plugins.PluginCatalog>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<PromoterMetrics>(), sp.GetRequiredService<ILogger<RuntimeHolder>>()));
+        services.AddSingleton<IStateStore>(sp => SqliteStateStore.Open(settings.SqlitePath, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<SqliteStateStore>>()));
+        services.AddSingleton<IntakeSignal>();
+        services.AddSingleton<GroupImageRenderer>();
+        services.AddSingleton<OutboxDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
+        services.AddHostedService<MaintenanceService>();
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        return builder.Build();
+    }
+
+    /// <summary>Serves the folders of image stores that asked the host to (a local store without public_url).</summary>
+    private static void MapImageFolders(WebApplication app, PromoterRuntime runtime)
+    {
+        var mapped = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var store in runtime.Stores.Values.OfType<IHostServedImages>())
+        {
+            if (!mapped.Add(store.RequestPath))
+            {
+                continue;
+            }
+
+            Directory.CreateDirectory(store.DirectoryPath);
+            app.UseStaticFiles(new StaticFileOptions
+            {
+                FileProvider = new PhysicalFileProvider(store.DirectoryPath),
+                RequestPath = store.RequestPath,
+                ServeUnknownFileTypes = false,
+                OnPrepareResponse = ctx =>
+                {
+                    // Names are content hashes: a file never changes, so clients may cache it for good.
+                    ctx.Context.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
+                    ctx.Context.Response.Headers.XContentTypeOptions = "nosniff";
+                },
+            });
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Promoter {Version} listening on {Listen} (config: {Source}, data: {DataDirectory})")]
+    private static partial void LogStarting(ILogger logger, string version, string listen, string source, string dataDirectory);
+}

@@ -1,0 +1,60 @@
+using Promoter.Abstractions.Configuration;
+
+namespace Promoter.Host.Configuration;
+
+/// <summary>The host's own settings (everything that is not a plugin section).</summary>
+internal sealed record HostSettings
+{
+    public string Listen { get; init; } = ":8080";
+    public Uri PublicUrl { get; init; } = new("http://localhost:8080");
+    public bool PublicUrlIsPublic { get; init; }
+    public string DataDirectory { get; init; } = "data";
+    public WebhookAuthSettings Auth { get; init; } = new();
+    public string SqlitePath { get; init; } = "state.db";
+    public string PluginsDirectory { get; init; } = "plugins";
+    public IReadOnlyList<string> TemplateGlobs { get; init; } = [];
+    public long MaxBodyBytes { get; init; } = 1 << 20;
+    public DeliverySettings Delivery { get; init; } = new();
+    public TimeSpan HistoryRetention { get; init; } = TimeSpan.FromDays(30);
+    public IReadOnlyList<PluginSection> Renderers { get; init; } = [];
+    public IReadOnlyList<PluginSection> Stores { get; init; } = [];
+    public IReadOnlyList<PluginSection> Channels { get; init; } = [];
+    public IReadOnlyList<ReceiverSettings> Receivers { get; init; } = [];
+}
+
+internal sealed record WebhookAuthSettings
+{
+    public string? BearerToken { get; init; }
+    public string? BasicUser { get; init; }
+    public string? BasicPassword { get; init; }
+    public string? HeaderName { get; init; }
+    public string? HeaderValue { get; init; }
+    public bool IsEnabled => BearerToken is not null || BasicUser is not null || HeaderName is not null;
+}
+
+internal sealed record DeliverySettings
+{
+    /// <summary>How long a delivery keeps being retried before its final failure is recorded.</summary>
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromHours(1);
+    public int Workers { get; init; } = 4;
+
+    /// <summary>
+    /// Identical groups received within this window are sent once (Alertmanager HA pairs post the same
+    /// group within seconds; its own retries come within the flush timeout, at least 10 s). Shorter than the
+    /// shortest sensible repeat_interval, so genuine repeats still go out.
+    /// </summary>
+    public TimeSpan DedupeWindow { get; init; } = TimeSpan.FromMinutes(2);
+    public TimeSpan RenderTimeout { get; init; } = TimeSpan.FromSeconds(20);
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>A named plugin section (<c>channels.ops-ding</c>) and its <c>type:</c>.</summary>
+internal sealed record PluginSection(string Kind, string Name, string Type, PluginSettings Settings);
+
+internal sealed record ReceiverSettings(string Name, string? Renderer, string? Store, IReadOnlyList<string> Channels,
+    SourceLocation Location, string Path)
+{
+    /// <summary>The catch-all receiver <c>*</c> takes every receiver name that is not configured.</summary>
+    public bool IsCatchAll => Name == "*";
+}

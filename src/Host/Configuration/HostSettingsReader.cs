@@ -1,0 +1,277 @@
+using Promoter.Abstractions.Configuration;
+
+namespace Promoter.Host.Configuration;
+
+/// <summary>
+/// Reads the host's settings from the root mapping through the same <see cref="PluginSettings"/> getters the
+/// plugins use, so unknown keys, bad durations and missing files are reported the same way everywhere.
+/// </summary>
+internal static class HostSettingsReader
+{
+    private static readonly string[] PluginKinds = ["renderers", "stores", "channels"];
+
+    public static HostSettings Read(SettingsMapping root, ConfigDiagnostics diagnostics, ConfigOverrides overrides,
+        Func<string, string> readSecretFile, string baseDirectory)
+    {
+        var s = new PluginSettings(root, "", diagnostics, readSecretFile);
+
+        var listen = overrides.Listen ?? s.GetString("listen", ":8080");
+        if (!ListenAddress.TryParse(listen, out _))
+        {
+            s.AddError("listen", $"'{listen}' is not a listen address", "write :8080, 127.0.0.1:8080 or [::1]:8080");
+        }
+
+        var dataDir = overrides.DataDirectory ?? s.GetString("data_dir", "data");
+        dataDir = Path.GetFullPath(dataDir, baseDirectory);
+
+        var publicUrl = s.GetUrl("public_url");
+        var defaultPublic = new Uri($"http://localhost:{(ListenAddress.TryParse(listen, out var l) ? l.Port : 8080)}");
+
+        var auth = ReadAuth(s.GetSection("auth"));
+
+        var sqlite = Path.Combine(dataDir, "state.db");
+        if (s.GetSection("state") is { } state)
+        {
+            var path = state.GetString("sqlite");
+            if (state.GetString("postgres") is not null)
+            {
+                state.AddError("postgres", "the PostgreSQL state store is not available in this build yet",
+                    "use state: { sqlite: /var/lib/promoter/state.db } (one replica)");
+            }
+
+            if (path is not null)
+            {
+                sqlite = Path.GetFullPath(path, dataDir);
+            }
+        }
+
+        var pluginsDir = s.GetString("plugins_dir") is { } pd
+            ? Path.GetFullPath(pd, baseDirectory)
+            : Path.Combine(AppContext.BaseDirectory, "plugins");
+
+        var templates = s.GetStringList("templates").Select(t => Path.GetFullPath(t, baseDirectory)).ToList();
+
+        var webhook = s.GetSection("webhook");
+        var maxBody = webhook?.GetInt("max_body_bytes", 1 << 20, 1024, 64 << 20) ?? 1 << 20;
+
+        var delivery = new DeliverySettings();
+        if (s.GetSection("delivery") is { } d)
+        {
+            delivery = new DeliverySettings
+            {
+                Deadline = d.GetDuration("deadline", delivery.Deadline, TimeSpan.FromSeconds(10)),
+                Workers = d.GetInt("workers", delivery.Workers, 1, 256),
+                DedupeWindow = d.GetDuration("dedupe_window", delivery.DedupeWindow, TimeSpan.Zero, TimeSpan.FromDays(1)),
+                RenderTimeout = d.GetDuration("render_timeout", delivery.RenderTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)),
+                InitialBackoff = d.GetDuration("initial_backoff", delivery.InitialBackoff, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1)),
+                MaxBackoff = d.GetDuration("max_backoff", delivery.MaxBackoff, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(6)),
+            };
+        }
+
+        var retention = TimeSpan.FromDays(30);
+        if (s.GetSection("history") is { } h)
+        {
+            retention = h.GetDuration("retention", retention, TimeSpan.FromHours(1));
+        }
+
+        var sections = new Dictionary<string, List<PluginSection>>();
+        foreach (var kind in PluginKinds)
+        {
+            sections[kind] = ReadPluginSections(s, kind, diagnostics, readSecretFile);
+        }
+
+        var receivers = ReadReceivers(s, diagnostics, readSecretFile);
+        CheckReferences(receivers, sections, diagnostics);
+
+        s.ReportUnknownKeys();
+        return new HostSettings
+        {
+            Listen = listen,
+            PublicUrl = publicUrl ?? defaultPublic,
+            PublicUrlIsPublic = publicUrl is not null,
+            DataDirectory = dataDir,
+            Auth = auth,
+            SqlitePath = sqlite,
+            PluginsDirectory = pluginsDir,
+            TemplateGlobs = templates,
+            MaxBodyBytes = maxBody,
+            Delivery = delivery,
+            HistoryRetention = retention,
+            Renderers = sections["renderers"],
+            Stores = sections["stores"],
+            Channels = sections["channels"],
+            Receivers = receivers,
+        };
+    }
+
+    private static WebhookAuthSettings ReadAuth(PluginSettings? a)
+    {
+        if (a is null)
+        {
+            return new WebhookAuthSettings();
+        }
+
+        var bearer = a.GetSecret("bearer_token");
+        string? user = null, password = null, headerName = null, headerValue = null;
+        if (a.GetSection("basic_auth") is { } basic)
+        {
+            user = basic.RequireString("username", "write basic_auth: { username: alertmanager, password_file: /etc/promoter/password }");
+            password = basic.RequireSecret("password", "give password or password_file");
+        }
+
+        if (a.GetSection("header") is { } header)
+        {
+            headerName = header.RequireString("name", "write header: { name: X-Promoter-Token, value_file: /etc/promoter/token }");
+            headerValue = header.RequireSecret("value", "give value or value_file");
+        }
+
+        var count = (bearer is null ? 0 : 1) + (user is null ? 0 : 1) + (headerName is null ? 0 : 1);
+        if (count > 1)
+        {
+            a.AddError("bearer_token", "more than one of bearer_token, basic_auth and header is set",
+                "choose one authentication scheme to match Alertmanager's http_config");
+        }
+
+        return new WebhookAuthSettings
+        {
+            BearerToken = bearer,
+            BasicUser = user,
+            BasicPassword = password,
+            HeaderName = headerName,
+            HeaderValue = headerValue,
+        };
+    }
+
+    private static List<PluginSection> ReadPluginSections(PluginSettings root, string kind, ConfigDiagnostics diagnostics,
+        Func<string, string> readSecretFile)
+    {
+        root.Ignore(kind);
+        var result = new List<PluginSection>();
+        switch (root.Node[kind])
+        {
+            case null:
+            case SettingsScalar { Value: null }:
+                return result;
+            case SettingsMapping map:
+                foreach (var (name, node) in map.Entries)
+                {
+                    var path = $"{kind}.{name}";
+                    if (node is not SettingsMapping section)
+                    {
+                        diagnostics.Add(node.Location, path, "expected a mapping with a type: key",
+                            $"write {name}: {{ type: <plugin type>, … }}");
+                        continue;
+                    }
+
+                    var settings = new PluginSettings(section, path, diagnostics, readSecretFile);
+                    settings.Ignore("type");
+                    var type = (section["type"] as SettingsScalar)?.Value;
+                    if (string.IsNullOrWhiteSpace(type))
+                    {
+                        diagnostics.Add(section.Location, $"{path}.type", "'type' is required",
+                            $"name the plugin that handles it, for example type: {ExampleType(kind)}");
+                        continue;
+                    }
+
+                    result.Add(new PluginSection(kind, name, type.Trim().ToLowerInvariant(), settings));
+                }
+
+                return result;
+            default:
+                root.AddError(kind, $"'{kind}' must be a mapping of names to sections", $"write {kind}: {{ my-name: {{ type: {ExampleType(kind)}, … }} }}");
+                return result;
+        }
+    }
+
+    private static string ExampleType(string kind) => kind switch
+    {
+        "renderers" => "prometheus",
+        "stores" => "local",
+        _ => "dingtalk",
+    };
+
+    private static List<ReceiverSettings> ReadReceivers(PluginSettings root, ConfigDiagnostics diagnostics,
+        Func<string, string> readSecretFile)
+    {
+        root.Ignore("receivers");
+        var result = new List<ReceiverSettings>();
+        switch (root.Node["receivers"])
+        {
+            case null:
+            case SettingsScalar { Value: null }:
+                return result;
+            case SettingsSequence seq:
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                for (var i = 0; i < seq.Items.Count; i++)
+                {
+                    var path = $"receivers[{i}]";
+                    if (seq.Items[i] is not SettingsMapping m)
+                    {
+                        diagnostics.Add(seq.Items[i].Location, path, "expected a mapping",
+                            "write - name: <alertmanager receiver>\n    channels: [<channel>]");
+                        continue;
+                    }
+
+                    var r = new PluginSettings(m, path, diagnostics, readSecretFile);
+                    var name = r.RequireString("name", "give the Alertmanager receiver name; the webhook URL is /webhook/<name>");
+                    var renderer = r.GetString("renderer");
+                    var store = r.GetString("store");
+                    var channels = r.GetStringList("channels");
+                    if (channels.Count == 0)
+                    {
+                        r.AddError("channels", "a receiver needs at least one channel", "write channels: [<name of a channel under channels:>]");
+                    }
+
+                    if (name is not null && !seen.Add(name))
+                    {
+                        r.AddError("name", $"receiver '{name}' is defined twice", "keep one definition per receiver name");
+                    }
+
+                    r.ReportUnknownKeys();
+                    if (name is not null)
+                    {
+                        result.Add(new ReceiverSettings(name, renderer, store, channels, m.Location, path));
+                    }
+                }
+
+                return result;
+            default:
+                root.AddError("receivers", "'receivers' must be a list", "write receivers:\n  - name: ops\n    channels: [ops-ding]");
+                return result;
+        }
+    }
+
+    private static void CheckReferences(List<ReceiverSettings> receivers, Dictionary<string, List<PluginSection>> sections,
+        ConfigDiagnostics diagnostics)
+    {
+        foreach (var r in receivers)
+        {
+            Check(r.Renderer, "renderers", "renderer");
+            Check(r.Store, "stores", "store");
+            for (var i = 0; i < r.Channels.Count; i++)
+            {
+                var name = r.Channels[i];
+                if (!sections["channels"].Any(c => c.Name == name))
+                {
+                    diagnostics.Add(r.Location, $"{r.Path}.channels[{i}]", $"channel '{name}' is not defined",
+                        Known("channels", "channel"));
+                }
+            }
+
+            void Check(string? name, string kind, string key)
+            {
+                if (name is not null && !sections[kind].Any(c => c.Name == name))
+                {
+                    diagnostics.Add(r.Location, $"{r.Path}.{key}", $"{key} '{name}' is not defined", Known(kind, key));
+                }
+            }
+        }
+
+        string Known(string kind, string what) => sections[kind].Count == 0
+            ? $"define it under {kind}: first"
+            : $"use one of: {string.Join(", ", sections[kind].Select(s => s.Name))}";
+    }
+}
+
+/// <summary>Command-line values that take precedence over the file.</summary>
+internal sealed record ConfigOverrides(string? Listen = null, string? DataDirectory = null);

@@ -1,0 +1,88 @@
+using System.Diagnostics.Metrics;
+using System.Reflection;
+
+namespace Promoter.Host.Metrics;
+
+/// <summary>The host's instruments. Plugins create their own under the same meter name ("Promoter").</summary>
+internal sealed class PromoterMetrics : IDisposable
+{
+    public const string MeterName = "Promoter";
+
+    private readonly Meter _meter;
+    private long _pluginsLoaded;
+    private long _pluginsFailed;
+    private int _lastReloadOk = 1;
+    private double _lastReloadSeconds;
+    private long _queueDepth;
+    private double _oldestAgeSeconds;
+
+    public PromoterMetrics(IMeterFactory factory)
+    {
+        _meter = factory.Create(MeterName);
+        var version = typeof(PromoterMetrics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        var plus = version.IndexOf('+', StringComparison.Ordinal);
+        var shortVersion = plus < 0 ? version : version[..plus];
+        _meter.CreateObservableGauge("promoter_build_info", () => new Measurement<long>(1,
+            new("version", shortVersion), new("contract", Abstractions.PromoterContract.Version.ToString()),
+            new("runtime", Environment.Version.ToString())), description: "Promoter's version; always 1.");
+        _meter.CreateObservableGauge("promoter_config_last_reload_successful", () => Volatile.Read(ref _lastReloadOk),
+            description: "Whether the last configuration (re)load succeeded.");
+        _meter.CreateObservableGauge("promoter_config_last_reload_success_timestamp_seconds", () => Volatile.Read(ref _lastReloadSeconds),
+            unit: "s", description: "When the configuration was last loaded successfully (Unix time).");
+        _meter.CreateObservableGauge("promoter_plugins", () => new[]
+        {
+            new Measurement<long>(Interlocked.Read(ref _pluginsLoaded), new KeyValuePair<string, object?>("state", "loaded")),
+            new Measurement<long>(Interlocked.Read(ref _pluginsFailed), new KeyValuePair<string, object?>("state", "failed")),
+        }, description: "Plugins by load state.");
+        _meter.CreateObservableGauge("promoter_queue_depth", () => Interlocked.Read(ref _queueDepth),
+            description: "Deliveries waiting to be sent (pending or retrying).");
+        _meter.CreateObservableGauge("promoter_queue_oldest_age_seconds", () => Volatile.Read(ref _oldestAgeSeconds),
+            unit: "s", description: "Age of the oldest unfinished delivery.");
+
+        WebhooksReceived = _meter.CreateCounter<long>("promoter_webhooks_received_total",
+            description: "Webhook requests by receiver and result (accepted, duplicate, rejected, unavailable).");
+        Deliveries = _meter.CreateCounter<long>("promoter_deliveries_total",
+            description: "Finished deliveries by channel and result (success or failure reason).");
+        DeliveryAttempts = _meter.CreateCounter<long>("promoter_delivery_attempts_total",
+            description: "Send attempts by channel and result.");
+        Renders = _meter.CreateCounter<long>("promoter_renders_total",
+            description: "Chart renders by renderer and result.");
+        RenderDuration = _meter.CreateHistogram<double>("promoter_render_duration_seconds", unit: "s",
+            description: "Time to render (and store) the charts of one alert.");
+        TemplateErrors = _meter.CreateCounter<long>("promoter_template_errors_total",
+            description: "Channel templates that failed; a minimal built-in message was sent instead.");
+        WebhookDuration = _meter.CreateHistogram<double>("promoter_webhook_duration_seconds", unit: "s",
+            description: "Time from webhook request to durable acknowledgement.");
+    }
+
+    public Counter<long> WebhooksReceived { get; }
+    public Counter<long> Deliveries { get; }
+    public Counter<long> DeliveryAttempts { get; }
+    public Counter<long> Renders { get; }
+    public Histogram<double> RenderDuration { get; }
+    public Counter<long> TemplateErrors { get; }
+    public Histogram<double> WebhookDuration { get; }
+
+    public void SetPlugins(int loaded, int failed)
+    {
+        Interlocked.Exchange(ref _pluginsLoaded, loaded);
+        Interlocked.Exchange(ref _pluginsFailed, failed);
+    }
+
+    public void SetReload(bool ok, DateTimeOffset at)
+    {
+        Volatile.Write(ref _lastReloadOk, ok ? 1 : 0);
+        if (ok)
+        {
+            Volatile.Write(ref _lastReloadSeconds, at.ToUnixTimeMilliseconds() / 1000.0);
+        }
+    }
+
+    public void SetQueue(long depth, TimeSpan oldestAge)
+    {
+        Interlocked.Exchange(ref _queueDepth, depth);
+        Volatile.Write(ref _oldestAgeSeconds, oldestAge.TotalSeconds);
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

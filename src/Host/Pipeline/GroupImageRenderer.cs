@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Promoter.Abstractions.Channels;
+using Promoter.Abstractions.Rendering;
+using Promoter.Host.Configuration;
+using Promoter.Host.Metrics;
+using Promoter.Host.Runtime;
+using Promoter.State;
+
+namespace Promoter.Host.Pipeline;
+
+/// <summary>
+/// Renders and stores the charts of a group once, for all its channels. A chart that cannot be drawn or
+/// stored never blocks the message: it is replaced by a short note and the failure is logged and counted.
+/// The image bytes stay in memory for a while so that channels which upload (Slack without a public URL)
+/// have them; after a restart only the stored URLs remain.
+/// </summary>
+internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetrics metrics, TimeProvider time,
+    ILogger<GroupImageRenderer> logger)
+{
+    private static readonly TimeSpan BytesLifetime = TimeSpan.FromMinutes(30);
+    private readonly ConcurrentDictionary<long, SemaphoreSlim> _locks = new();
+    private readonly ConcurrentDictionary<long, (DateTimeOffset At, Dictionary<int, ReadOnlyMemory<byte>> Bytes)> _bytes = new();
+
+    public async Task<(IReadOnlyList<NotificationImage> Images, IReadOnlyList<string> Notes)> GetAsync(
+        ClaimedDelivery delivery, PromoterRuntime runtime, ReceiverSettings? route, CancellationToken cancellationToken)
+    {
+        if (await store.GetRenderedGroupAsync(delivery.GroupId, cancellationToken) is { } done)
+        {
+            return ToNotification(delivery.GroupId, done);
+        }
+
+        if (route?.Renderer is null || !runtime.Renderers.TryGetValue(route.Renderer, out var renderer))
+        {
+            return ([], []);
+        }
+
+        var gate = _locks.GetOrAdd(delivery.GroupId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (await store.GetRenderedGroupAsync(delivery.GroupId, cancellationToken) is { } again)
+            {
+                return ToNotification(delivery.GroupId, again);
+            }
+
+            var imageStore = route.Store is not null && runtime.Stores.TryGetValue(route.Store, out var s) ? s : null;
+            var (images, notes, bytes) = await RenderAllAsync(delivery.Group, route, renderer, imageStore, runtime, cancellationToken);
+            _bytes[delivery.GroupId] = (time.GetUtcNow(), bytes);
+            await store.SaveGroupImagesAsync(delivery.GroupId, images, notes, cancellationToken);
+            var saved = await store.GetRenderedGroupAsync(delivery.GroupId, cancellationToken);
+            return saved is null ? ([], notes) : ToNotification(delivery.GroupId, saved);
+        }
+        finally
+        {
+            gate.Release();
+            _locks.TryRemove(delivery.GroupId, out _);
+            Sweep();
+        }
+    }
+
+    private async Task<(List<StoredGroupImage>, List<string>, Dictionary<int, ReadOnlyMemory<byte>>)> RenderAllAsync(
+        Abstractions.Model.AlertGroup group, ReceiverSettings route, IAlertRenderer renderer,
+        Abstractions.Storage.IImageStore? imageStore, PromoterRuntime runtime, CancellationToken cancellationToken)
+    {
+        var images = new List<StoredGroupImage>();
+        var notes = new List<string>();
+        var bytes = new Dictionary<int, ReadOnlyMemory<byte>>();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(runtime.Settings.Delivery.RenderTimeout);
+        for (var i = 0; i < group.Alerts.Count; i++)
+        {
+            var alert = group.Alerts[i];
+            var started = Stopwatch.GetTimestamp();
+            var result = "success";
+            try
+            {
+                var drawn = await renderer.RenderAsync(new RenderRequest(group, alert), deadline.Token);
+                foreach (var img in drawn)
+                {
+                    string? url = null;
+                    string? key = null;
+                    var isPublic = false;
+                    if (imageStore is not null)
+                    {
+                        try
+                        {
+                            var stored = await imageStore.SaveAsync(img.Content, img.ContentType, deadline.Token);
+                            url = stored.Url.ToString();
+                            key = stored.Key;
+                            isPublic = stored.IsPublic;
+                        }
+                        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                        {
+                            result = "store_failed";
+                            var reason = SecretRedactor.Redact(Describe(e, runtime.Settings.Delivery.RenderTimeout), runtime.Secrets);
+                            notes.Add($"chart for {alert.Name} could not be stored: {reason}");
+                            LogStoreFailed(logger, alert.Name, route.Store!, reason);
+                        }
+                    }
+
+                    bytes[images.Count] = img.Content;
+                    images.Add(new StoredGroupImage(i, img.Title, url, isPublic, img.ContentType, img.Width, img.Height, key));
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                result = e is OperationCanceledException ? "timeout" : "failed";
+                var reason = SecretRedactor.Redact(Describe(e, runtime.Settings.Delivery.RenderTimeout), runtime.Secrets);
+                notes.Add($"chart for {alert.Name} unavailable: {reason}");
+                LogRenderFailed(logger, alert.Name, route.Renderer!, reason);
+            }
+            finally
+            {
+                var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                var tags = new TagList { { "renderer", route.Renderer }, { "result", result } };
+                metrics.RenderDuration.Record(seconds, tags);
+                metrics.Renders.Add(1, tags);
+            }
+        }
+
+        return (images, notes, bytes);
+    }
+
+    private static string Describe(Exception e, TimeSpan timeout) => e is OperationCanceledException
+        ? $"rendering took longer than {Abstractions.Configuration.DurationSyntax.Format(timeout)}"
+        : e.Message;
+
+    private (IReadOnlyList<NotificationImage>, IReadOnlyList<string>) ToNotification(long groupId, RenderedGroup rendered)
+    {
+        _bytes.TryGetValue(groupId, out var cached);
+        var list = new List<NotificationImage>(rendered.Images.Count);
+        for (var i = 0; i < rendered.Images.Count; i++)
+        {
+            var img = rendered.Images[i];
+            list.Add(new NotificationImage
+            {
+                AlertIndex = img.AlertIndex,
+                Title = img.Title,
+                Url = img.Url is null ? null : new Uri(img.Url),
+                IsUrlPublic = img.IsPublic,
+                Content = cached.Bytes is not null && cached.Bytes.TryGetValue(i, out var b) ? b : ReadOnlyMemory<byte>.Empty,
+                ContentType = img.ContentType,
+                Width = img.Width,
+                Height = img.Height,
+            });
+        }
+
+        return (list, rendered.Notes);
+    }
+
+    private void Sweep()
+    {
+        var cutoff = time.GetUtcNow() - BytesLifetime;
+        foreach (var (id, entry) in _bytes)
+        {
+            if (entry.At < cutoff)
+            {
+                _bytes.TryRemove(id, out _);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Chart for {Alert} not drawn by renderer {Renderer}: {Reason}; the message goes out without it")]
+    private static partial void LogRenderFailed(ILogger logger, string alert, string renderer, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Chart for {Alert} not stored in {Store}: {Reason}; the message goes out without its URL")]
+    private static partial void LogStoreFailed(ILogger logger, string alert, string store, string reason);
+}

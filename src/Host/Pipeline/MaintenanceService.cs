@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Promoter.Abstractions.Storage;
+using Promoter.Host.Metrics;
+using Promoter.Host.Runtime;
+using Promoter.State;
+
+namespace Promoter.Host.Pipeline;
+
+/// <summary>
+/// Periodic housekeeping: queue figures for /metrics, history retention, and the retention sweep of image
+/// stores that support it (each store decides what "old" means from its own retention setting).
+/// </summary>
+internal sealed partial class MaintenanceService(IStateStore store, RuntimeHolder runtimes, PromoterMetrics metrics,
+    TimeProvider time, ILogger<MaintenanceService> logger) : BackgroundService
+{
+    private static readonly TimeSpan QueueInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var nextPrune = time.GetUtcNow() + TimeSpan.FromMinutes(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var now = time.GetUtcNow();
+                var stats = await store.GetQueueStatsAsync(now, stoppingToken);
+                metrics.SetQueue(stats.Pending, stats.OldestPendingAge);
+                if (now >= nextPrune)
+                {
+                    nextPrune = now + PruneInterval;
+                    var runtime = runtimes.Current;
+                    var pruned = await store.PruneAsync(now - runtime.Settings.HistoryRetention, stoppingToken);
+                    if (pruned > 0)
+                    {
+                        LogPruned(logger, pruned);
+                    }
+
+                    foreach (var (name, s) in runtime.Stores)
+                    {
+                        if (s is IImageRetention retention)
+                        {
+                            // The store applies its own configured retention; the cutoff here is the upper bound.
+                            var removed = await retention.DeleteOlderThanAsync(DateTimeOffset.MinValue, stoppingToken);
+                            if (removed > 0)
+                            {
+                                LogImagesRemoved(logger, removed, name);
+                            }
+                        }
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is StateStoreException or IOException)
+            {
+                LogMaintenanceFailed(logger, e.Message);
+            }
+
+            try
+            {
+                await Task.Delay(QueueInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "History retention removed {Count} old group(s)")]
+    private static partial void LogPruned(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Image retention removed {Count} image(s) from store {Store}")]
+    private static partial void LogImagesRemoved(ILogger logger, int count, string store);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Maintenance failed: {Error}")]
+    private static partial void LogMaintenanceFailed(ILogger logger, string error);
+}

@@ -1,0 +1,246 @@
+using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Promoter.Abstractions;
+using Promoter.Abstractions.Channels;
+using Promoter.Abstractions.Plugins;
+using Promoter.Abstractions.Rendering;
+using Promoter.Abstractions.Storage;
+using Promoter.Abstractions.Templating;
+
+namespace Promoter.Host.Plugins;
+
+/// <summary>
+/// Loads every folder under the plugins directory into its own load context, probes it eagerly (all types
+/// and every dependency it references) so that a broken plugin fails at startup rather than at the first
+/// alert, and registers it into a service collection of its own. A broken plugin is reported with a reason
+/// and the others keep working. Plugins are code with the host's rights: only operators may write there.
+/// </summary>
+internal sealed partial class PluginLoader(IServiceProvider hostServices, ILogger<PluginLoader> logger)
+{
+    public PluginCatalog Load(string pluginsDirectory, PluginCatalog? into = null)
+    {
+        var catalog = into ?? new PluginCatalog();
+        if (!Directory.Exists(pluginsDirectory))
+        {
+            LogNoPluginsDirectory(logger, pluginsDirectory);
+            return catalog;
+        }
+
+        foreach (var folder in Directory.GetDirectories(pluginsDirectory).Order(StringComparer.Ordinal))
+        {
+            var status = LoadOne(folder, catalog);
+            catalog.Plugins.Add(status);
+            if (status.State == PluginState.Loaded)
+            {
+                LogPluginLoaded(logger, status.Id!, status.Version!, string.Join(", ", status.Provides));
+            }
+            else
+            {
+                LogPluginFailed(logger, Path.GetFileName(folder), status.Error!);
+            }
+        }
+
+        return catalog;
+    }
+
+    private PluginStatus LoadOne(string folder, PluginCatalog catalog)
+    {
+        var name = Path.GetFileName(folder);
+        var (manifest, problem) = PluginManifest.Read(folder);
+        if (manifest is null)
+        {
+            return Failed(problem!);
+        }
+
+        var required = Version.Parse(manifest.Contract!);
+        if (!PromoterContract.Supports(required))
+        {
+            return Failed(required.Major != PromoterContract.Version.Major || required > PromoterContract.Version
+                ? $"needs contract {required}, this host provides {PromoterContract.Version}: upgrade Promoter or use a plugin build for contract {PromoterContract.Version.Major}.x"
+                : $"needs contract {required}, which this host does not support");
+        }
+
+        var entryPath = Path.Combine(folder, manifest.EntryAssembly!);
+        if (!File.Exists(entryPath))
+        {
+            return Failed($"entry assembly {manifest.EntryAssembly} is not in the plugin folder");
+        }
+
+        if (File.Exists(Path.Combine(folder, "Promoter.Abstractions.dll")))
+        {
+            // Harmless at run time (the host's copy wins) but a sign of a wrong build; say so.
+            LogPluginShipsContract(logger, manifest.Id!);
+        }
+
+        Assembly assembly;
+        var context = new PluginLoadContext(entryPath, $"plugin:{manifest.Id}");
+        try
+        {
+            assembly = context.LoadFromAssemblyPath(Path.GetFullPath(entryPath));
+            ProbeDependencies(context, assembly);
+            _ = assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException e)
+        {
+            var first = e.LoaderExceptions.FirstOrDefault(x => x is not null);
+            return Failed($"a type could not be loaded: {first?.Message ?? e.Message}");
+        }
+        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            return Failed($"missing or unloadable dependency: {e.Message}");
+        }
+
+        var entryTypes = assembly.GetExportedTypes()
+            .Where(t => typeof(IPromoterPlugin).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+            .ToList();
+        if (entryTypes.Count == 0)
+        {
+            return Failed($"{manifest.EntryAssembly} has no public class implementing IPromoterPlugin");
+        }
+
+        var services = new ServiceCollection();
+        AddHostServices(services);
+        var provides = new List<string>();
+        IServiceProvider provider;
+        try
+        {
+            foreach (var type in entryTypes)
+            {
+                var plugin = (IPromoterPlugin)Activator.CreateInstance(type)!;
+                plugin.Register(services, new PluginContext(manifest.Id!, folder, PromoterContract.Version));
+            }
+
+            provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+            var channels = provider.GetServices<IChannelFactory>().ToList();
+            var stores = provider.GetServices<IImageStoreFactory>().ToList();
+            var renderers = provider.GetServices<IAlertRendererFactory>().ToList();
+            var templates = provider.GetServices<TemplateSource>().ToList();
+
+            // Check every claim before taking any, so that a conflicting plugin adds nothing.
+            foreach (var f in channels)
+            {
+                EnsureFree(catalog.Channels, f.Type, "channel");
+            }
+
+            foreach (var f in stores)
+            {
+                EnsureFree(catalog.Stores, f.Type, "store");
+            }
+
+            foreach (var f in renderers)
+            {
+                EnsureFree(catalog.Renderers, f.Type, "renderer");
+            }
+
+            foreach (var f in channels)
+            {
+                catalog.Channels[f.Type] = new(f, manifest.Id!, provider);
+                provides.Add($"channel:{f.Type}");
+            }
+
+            foreach (var f in stores)
+            {
+                catalog.Stores[f.Type] = new(f, manifest.Id!, provider);
+                provides.Add($"store:{f.Type}");
+            }
+
+            foreach (var f in renderers)
+            {
+                catalog.Renderers[f.Type] = new(f, manifest.Id!, provider);
+                provides.Add($"renderer:{f.Type}");
+            }
+
+            catalog.TemplateSources.AddRange(templates);
+            if (templates.Count > 0)
+            {
+                provides.Add($"templates:{templates.Count}");
+            }
+        }
+        catch (PluginConflictException e)
+        {
+            return Failed(e.Message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return Failed($"registration failed: {e.GetType().Name}: {e.Message}");
+        }
+
+        return new PluginStatus(name, manifest.Id, manifest.Version, manifest.Contract, PluginState.Loaded, null, provides);
+
+        PluginStatus Failed(string reason) =>
+            new(name, manifest?.Id, manifest?.Version, manifest?.Contract, PluginState.Failed, reason, []);
+    }
+
+    private static void EnsureFree<T>(Dictionary<string, Registered<T>> map, string type, string kind)
+    {
+        if (string.IsNullOrWhiteSpace(type))
+        {
+            throw new PluginConflictException($"a {kind} factory has an empty Type");
+        }
+
+        if (map.TryGetValue(type, out var existing))
+        {
+            throw new PluginConflictException($"{kind} type '{type}' is already provided by {existing.PluginId}");
+        }
+    }
+
+    /// <summary>What the host lends every plugin: logging, time, HTTP clients and metrics.</summary>
+    private void AddHostServices(IServiceCollection services)
+    {
+        services.AddSingleton(hostServices.GetRequiredService<ILoggerFactory>());
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddSingleton(hostServices.GetRequiredService<TimeProvider>());
+        if (hostServices.GetService<IHttpClientFactory>() is { } http)
+        {
+            services.AddSingleton(http);
+        }
+
+        if (hostServices.GetService<System.Diagnostics.Metrics.IMeterFactory>() is { } meters)
+        {
+            services.AddSingleton(meters);
+        }
+    }
+
+    /// <summary>
+    /// Loads, transitively, every assembly the plugin references, so that a dependency missing from the
+    /// folder is reported now and not on the first alert that happens to need it.
+    /// </summary>
+    private static void ProbeDependencies(PluginLoadContext context, Assembly entry)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal) { entry.FullName! };
+        var queue = new Queue<Assembly>([entry]);
+        while (queue.Count > 0)
+        {
+            var a = queue.Dequeue();
+            foreach (var reference in a.GetReferencedAssemblies())
+            {
+                if (!seen.Add(reference.FullName))
+                {
+                    continue;
+                }
+
+                var loaded = context.LoadFromAssemblyName(reference);
+                // Only walk what the plugin brought; the framework is the host's business.
+                if (System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(loaded) == context)
+                {
+                    queue.Enqueue(loaded);
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Plugins folder {Directory} does not exist; no plugins loaded")]
+    private static partial void LogNoPluginsDirectory(ILogger logger, string directory);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Plugin {Id} {Version} loaded: {Provides}")]
+    private static partial void LogPluginLoaded(ILogger logger, string id, string version, string provides);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Plugin in folder {Folder} failed to load: {Reason}")]
+    private static partial void LogPluginFailed(ILogger logger, string folder, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Plugin {Id} ships its own Promoter.Abstractions.dll; the host's copy is used. Reference Abstractions with Private=false.")]
+    private static partial void LogPluginShipsContract(ILogger logger, string id);
+}
+
+internal sealed class PluginConflictException(string message) : Exception(message);

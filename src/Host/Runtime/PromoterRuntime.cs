@@ -1,0 +1,48 @@
+using Promoter.Abstractions.Channels;
+using Promoter.Abstractions.Rendering;
+using Promoter.Abstractions.Storage;
+using Promoter.Abstractions.Templating;
+using Promoter.Host.Configuration;
+
+namespace Promoter.Host.Runtime;
+
+/// <summary>A channel instance with the type it was created from.</summary>
+internal sealed record ChannelInstance(string Name, string Type, IChannel Channel);
+
+/// <summary>
+/// One loaded configuration: every renderer, store and channel instance, and the receiver routes. Immutable;
+/// a reload builds a new one and swaps it in only when it is valid.
+/// </summary>
+internal sealed class PromoterRuntime
+{
+    public required HostSettings Settings { get; init; }
+    public required string Source { get; init; }
+    public required DateTimeOffset LoadedAt { get; init; }
+    public required ITemplateRenderer Templates { get; init; }
+    public required IReadOnlyDictionary<string, IAlertRenderer> Renderers { get; init; }
+    public required IReadOnlyDictionary<string, IImageStore> Stores { get; init; }
+    public required IReadOnlyDictionary<string, ChannelInstance> Channels { get; init; }
+    public required IReadOnlyList<string> Secrets { get; init; }
+
+    /// <summary>Finds the route for a receiver name; the catch-all <c>*</c> takes names not configured.</summary>
+    public ReceiverSettings? FindReceiver(string name)
+    {
+        ReceiverSettings? catchAll = null;
+        foreach (var r in Settings.Receivers)
+        {
+            if (string.Equals(r.Name, name, StringComparison.Ordinal))
+            {
+                return r;
+            }
+
+            if (r.IsCatchAll)
+            {
+                catchAll = r;
+            }
+        }
+
+        return catchAll;
+    }
+
+    public IEnumerable<string> ReceiverNames => Settings.Receivers.Select(r => r.Name);
+}

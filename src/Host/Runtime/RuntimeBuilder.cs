@@ -1,0 +1,136 @@
+using Promoter.Abstractions.Configuration;
+using Promoter.Abstractions.Rendering;
+using Promoter.Abstractions.Storage;
+using Promoter.Host.Configuration;
+using Promoter.Host.Plugins;
+using Promoter.Host.Templates;
+
+namespace Promoter.Host.Runtime;
+
+/// <summary>
+/// Builds a <see cref="PromoterRuntime"/> from settings: each section is handed to the factory its
+/// <c>type:</c> names, which validates it; every problem of every section is collected before deciding.
+/// </summary>
+internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time)
+{
+    public (PromoterRuntime? Runtime, ConfigDiagnostics Diagnostics) Build(LoadedConfig config)
+    {
+        var diagnostics = config.Diagnostics;
+        if (config.Settings is not { } settings)
+        {
+            return (null, diagnostics);
+        }
+
+        var templates = GoTemplateRenderer.Create(catalog.TemplateSources, settings.TemplateGlobs, diagnostics,
+            new SourceLocation(config.Source, 0, 0));
+
+        var renderers = new Dictionary<string, IAlertRenderer>(StringComparer.Ordinal);
+        foreach (var section in settings.Renderers)
+        {
+            if (Resolve(catalog.Renderers, section, diagnostics) is { } reg)
+            {
+                Create(section, diagnostics, () => reg.Factory.Create(new RendererSetup
+                {
+                    Name = section.Name,
+                    Settings = section.Settings,
+                    Services = reg.Services,
+                }), r => renderers[section.Name] = r);
+            }
+        }
+
+        var stores = new Dictionary<string, IImageStore>(StringComparer.Ordinal);
+        foreach (var section in settings.Stores)
+        {
+            if (Resolve(catalog.Stores, section, diagnostics) is { } reg)
+            {
+                Create(section, diagnostics, () => reg.Factory.Create(new StoreSetup
+                {
+                    Name = section.Name,
+                    Settings = section.Settings,
+                    HostPublicUrl = settings.PublicUrl,
+                    DataDirectory = settings.DataDirectory,
+                    Services = reg.Services,
+                }), s => stores[section.Name] = s);
+            }
+        }
+
+        var channels = new Dictionary<string, ChannelInstance>(StringComparer.Ordinal);
+        foreach (var section in settings.Channels)
+        {
+            if (Resolve(catalog.Channels, section, diagnostics) is { } reg)
+            {
+                Create(section, diagnostics, () => reg.Factory.Create(new Abstractions.Channels.ChannelSetup
+                {
+                    Name = section.Name,
+                    Settings = section.Settings,
+                    Templates = templates,
+                    Services = reg.Services,
+                }), c => channels[section.Name] = new ChannelInstance(section.Name, section.Type, c));
+            }
+        }
+
+        var secrets = new List<string>();
+        foreach (var s in settings.Renderers.Concat(settings.Stores).Concat(settings.Channels))
+        {
+            secrets.AddRange(s.Settings.Secrets);
+        }
+
+        if (settings.Auth.BearerToken is { } t) secrets.Add(t);
+        if (settings.Auth.BasicPassword is { } p) secrets.Add(p);
+        if (settings.Auth.HeaderValue is { } h) secrets.Add(h);
+
+        if (diagnostics.HasErrors)
+        {
+            return (null, diagnostics);
+        }
+
+        return (new PromoterRuntime
+        {
+            Settings = settings,
+            Source = config.Source,
+            LoadedAt = time.GetUtcNow(),
+            Templates = templates,
+            Renderers = renderers,
+            Stores = stores,
+            Channels = channels,
+            Secrets = secrets.Where(s => s.Length >= 4).Distinct().ToList(),
+        }, diagnostics);
+    }
+
+    private static Registered<T>? Resolve<T>(Dictionary<string, Registered<T>> factories, PluginSection section, ConfigDiagnostics diagnostics)
+    {
+        if (factories.TryGetValue(section.Type, out var reg))
+        {
+            return reg;
+        }
+
+        var kind = section.Kind.TrimEnd('s');
+        var known = factories.Keys.Order(StringComparer.Ordinal).ToList();
+        diagnostics.Add(section.Settings.Node["type"]?.Location ?? section.Settings.Node.Location, $"{section.Settings.Path}.type",
+            $"no {kind} plugin handles type '{section.Type}'",
+            known.Count == 0
+                ? $"no {kind} plugins are loaded: check plugins_dir and run `promoter plugins`"
+                : $"use one of: {string.Join(", ", known)} (or install the plugin and check `promoter plugins`)");
+        return null;
+    }
+
+    private static void Create<T>(PluginSection section, ConfigDiagnostics diagnostics, Func<T> create, Action<T> keep)
+    {
+        var before = diagnostics.Errors.Count;
+        try
+        {
+            var instance = create();
+            section.Settings.ReportUnknownKeys();
+            if (diagnostics.Errors.Count == before)
+            {
+                keep(instance);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A factory should report through the settings; one that throws is still reported, not fatal.
+            diagnostics.Add(section.Settings.Node.Location, section.Settings.Path,
+                $"the {section.Type} plugin rejected this section: {e.Message}", "check the section against the plugin's documentation");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Promoter.Host.Metrics;
+using Promoter.Host.Plugins;
+using Promoter.Host.Runtime;
+using Promoter.State;
+
+namespace Promoter.Host.Web;
+
+/// <summary>Health, readiness, reload, metrics and the plugin list (Prometheus's conventions).</summary>
+internal static class OperationsEndpoints
+{
+    public static void MapOperations(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/-/healthy", () => Results.Text("Promoter is Healthy.\n"));
+        app.MapGet("/-/ready", (RuntimeHolder holder) => holder.IsLoaded
+            ? Results.Text("Promoter is Ready.\n")
+            : Results.Text("Promoter is not ready: configuration not loaded.\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapPost("/-/reload", async (RuntimeHolder holder, CancellationToken ct) =>
+        {
+            var errors = await holder.ReloadAsync(ct);
+            return errors.Count == 0
+                ? Results.Json(new ReloadResult("success", []), WebJson.Default.ReloadResult)
+                : Results.Json(new ReloadResult("error", errors.Select(e => e.ToString()).ToList()), WebJson.Default.ReloadResult,
+                    statusCode: StatusCodes.Status400BadRequest);
+        });
+        app.MapGet("/metrics", async (PrometheusTextExporter exporter, PromoterMetrics metrics, IStateStore store, TimeProvider time, CancellationToken ct) =>
+        {
+            try
+            {
+                var stats = await store.GetQueueStatsAsync(time.GetUtcNow(), ct);
+                metrics.SetQueue(stats.Pending, stats.OldestPendingAge);
+            }
+            catch (StateStoreException)
+            {
+                // Keep the last known queue figures.
+            }
+
+            return Results.Text(exporter.Collect(), "text/plain; version=0.0.4; charset=utf-8");
+        });
+        app.MapGet("/api/v1/plugins", (RuntimeHolder holder) => Results.Json(
+            holder.Catalog.Plugins.Select(ToView).ToList(), WebJson.Default.ListPluginView));
+    }
+
+    public static PluginView ToView(PluginStatus p) =>
+        new(p.Folder, p.Id, p.Version, p.Contract, p.State == PluginState.Loaded ? "loaded" : "failed", p.Error, p.Provides);
+}

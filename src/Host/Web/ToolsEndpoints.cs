@@ -1,0 +1,85 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Promoter.Abstractions.Rendering;
+using Promoter.Host.Runtime;
+
+namespace Promoter.Host.Web;
+
+/// <summary>On-demand tools for chat bots and people: render a query as a chart, preview a template.</summary>
+internal static class ToolsEndpoints
+{
+    public static void MapTools(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/v1/render", async (HttpContext context, RuntimeHolder holder, CancellationToken ct) =>
+        {
+            RenderRequestBody? body;
+            try
+            {
+                body = await context.Request.ReadFromJsonAsync(WebJson.Default.RenderRequestBody, ct);
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                return Bad($"the body is not valid JSON: {e.Message}");
+            }
+
+            if (body is null || string.IsNullOrWhiteSpace(body.Query))
+            {
+                return Bad("query is required, e.g. {\"query\": \"rate(http_requests_total[5m]) > 10\"}");
+            }
+
+            var runtime = holder.Current;
+            var rendererName = body.Renderer ?? runtime.Renderers.Keys.FirstOrDefault(k => runtime.Renderers[k] is IQueryChartRenderer);
+            if (rendererName is null || !runtime.Renderers.TryGetValue(rendererName, out var renderer) || renderer is not IQueryChartRenderer charts)
+            {
+                return Bad($"renderer '{body.Renderer}' is not configured or cannot draw queries; configured: {string.Join(", ", runtime.Renderers.Keys)}");
+            }
+
+            var format = body.Format?.ToLowerInvariant() switch
+            {
+                null or "" or "png" => ImageFormat.Png,
+                "svg" => ImageFormat.Svg,
+                _ => (ImageFormat?)null,
+            };
+            if (format is null)
+            {
+                return Bad("format must be png or svg");
+            }
+
+            AlertImage image;
+            try
+            {
+                image = await charts.RenderQueryAsync(new ChartQuery(body.Query)
+                {
+                    From = body.From,
+                    To = body.To,
+                    Threshold = body.Threshold,
+                    Title = body.Title,
+                    Format = format.Value,
+                }, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                return Results.Json(new ErrorBody("error", Pipeline.SecretRedactor.Redact(e.Message, runtime.Secrets)),
+                    WebJson.Default.ErrorBody, statusCode: StatusCodes.Status502BadGateway);
+            }
+
+            if (body.Store is null)
+            {
+                return Results.Bytes(image.Content.ToArray(), image.ContentType);
+            }
+
+            if (!runtime.Stores.TryGetValue(body.Store, out var store))
+            {
+                return Bad($"store '{body.Store}' is not configured; configured: {string.Join(", ", runtime.Stores.Keys)}");
+            }
+
+            var stored = await store.SaveAsync(image.Content, image.ContentType, ct);
+            return Results.Json(new RenderStoredResponse(stored.Url.ToString(), stored.Key, stored.IsPublic, stored.ExpiresAt),
+                WebJson.Default.RenderStoredResponse);
+        });
+    }
+
+    private static IResult Bad(string message) =>
+        Results.Json(new ErrorBody("error", message), WebJson.Default.ErrorBody, statusCode: StatusCodes.Status400BadRequest);
+}

@@ -1,0 +1,30 @@
+using System.Text.Json.Serialization;
+using Promoter.State;
+
+namespace Promoter.Host.Web;
+
+internal sealed record PluginView(string Folder, string? Id, string? Version, string? Contract, string State, string? Error, IReadOnlyList<string> Provides);
+
+internal sealed record ReloadResult(string Status, IReadOnlyList<string> Errors);
+
+internal sealed record RenderRequestBody(string? Query, string? Renderer, string? Store, DateTimeOffset? From, DateTimeOffset? To,
+    double? Threshold, string? Title, string? Format);
+
+internal sealed record RenderStoredResponse(string Url, string Key, bool Public, DateTimeOffset? ExpiresAt);
+
+internal sealed record PreviewRequestBody(string? Template, string? Profile, System.Text.Json.JsonElement? Data);
+
+internal sealed record PreviewResponse(string Output);
+
+[JsonSerializable(typeof(WebhookAccepted))]
+[JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(List<PluginView>))]
+[JsonSerializable(typeof(ReloadResult))]
+[JsonSerializable(typeof(IReadOnlyList<AlertRecord>))]
+[JsonSerializable(typeof(AlertHistory))]
+[JsonSerializable(typeof(RenderRequestBody))]
+[JsonSerializable(typeof(RenderStoredResponse))]
+[JsonSerializable(typeof(PreviewRequestBody))]
+[JsonSerializable(typeof(PreviewResponse))]
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+internal sealed partial class WebJson : JsonSerializerContext;

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Promoter.Host.Metrics;
+using Promoter.Host.Pipeline;
+using Promoter.Host.Runtime;
+using Promoter.State;
+
+namespace Promoter.Host.Web;
+
+/// <summary>
+/// The webhook: answers 200 only after the group and its deliveries are committed to the state store.
+/// 4xx for what retrying cannot fix (bad payload, auth, unknown receiver: Alertmanager never retries 4xx),
+/// 503 for what it can (state store unavailable: Alertmanager retries 5xx).
+/// </summary>
+internal static partial class WebhookEndpoints
+{
+    public static void MapWebhooks(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/webhook/{receiver}", (HttpContext c, string receiver) => HandleAsync(c, receiver));
+        // Drop-in migration: Promoter (Go) and prometheus-webhook-dingtalk URLs.
+        app.MapPost("/{receiver}/send", (HttpContext c, string receiver) => HandleAsync(c, receiver));
+        app.MapPost("/dingtalk/{target}/send", (HttpContext c, string target) => HandleAsync(c, target));
+    }
+
+    private static async Task<IResult> HandleAsync(HttpContext context, string receiverName)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var services = context.RequestServices;
+        var holder = services.GetRequiredService<RuntimeHolder>();
+        var metrics = services.GetRequiredService<PromoterMetrics>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Promoter.Webhook");
+        var runtime = holder.Current;
+        var settings = runtime.Settings;
+
+        if (!WebhookAuthenticator.IsAuthorized(context.Request, settings.Auth))
+        {
+            Count(metrics, receiverName, "unauthorized");
+            var challenge = WebhookAuthenticator.Challenge(settings.Auth);
+            if (challenge.Length > 0)
+            {
+                context.Response.Headers.WWWAuthenticate = challenge;
+            }
+
+            return Error(StatusCodes.Status401Unauthorized,
+                "missing or wrong credentials: configure Alertmanager's webhook http_config to match Promoter's auth: section");
+        }
+
+        receiverName = AlertmanagerPayload.UnescapeReceiver(receiverName);
+        var route = runtime.FindReceiver(receiverName);
+        if (route is null)
+        {
+            Count(metrics, receiverName, "unknown_receiver");
+            var known = string.Join(", ", runtime.ReceiverNames);
+            return Error(StatusCodes.Status404NotFound,
+                $"receiver '{receiverName}' is not configured; configured receivers: {(known.Length == 0 ? "(none)" : known)}");
+        }
+
+        byte[] body;
+        try
+        {
+            body = await ReadBodyAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted);
+        }
+        catch (BodyTooLargeException)
+        {
+            Count(metrics, receiverName, "too_large");
+            return Error(StatusCodes.Status413PayloadTooLarge,
+                $"the body is larger than {settings.MaxBodyBytes} bytes; raise webhook.max_body_bytes or set max_alerts in Alertmanager's webhook_config");
+        }
+
+        Abstractions.Model.AlertGroup group;
+        try
+        {
+            group = AlertmanagerPayload.Parse(body);
+        }
+        catch (PayloadException e)
+        {
+            Count(metrics, receiverName, "invalid");
+            LogInvalidPayload(logger, receiverName, e.Message);
+            return Error(StatusCodes.Status400BadRequest, e.Message);
+        }
+
+        var store = services.GetRequiredService<IStateStore>();
+        var time = services.GetRequiredService<TimeProvider>();
+        EnqueueResult result;
+        try
+        {
+            // The receiver named by the URL is the route; the payload's own name is kept in the group.
+            var routed = group with { Receiver = receiverName };
+            result = await store.EnqueueAsync(new NewGroup(routed, Encoding.UTF8.GetString(body), route.Channels,
+                time.GetUtcNow(), DedupeKey.Compute(routed), settings.Delivery.DedupeWindow), context.RequestAborted);
+        }
+        catch (StateStoreException e)
+        {
+            Count(metrics, receiverName, "unavailable");
+            LogStoreUnavailable(logger, receiverName, e.Message);
+            return Error(StatusCodes.Status503ServiceUnavailable,
+                "the state store is unavailable; Alertmanager will retry", retryAfter: true, context);
+        }
+
+        services.GetRequiredService<IntakeSignal>().Notify();
+        Count(metrics, receiverName, result.Duplicate ? "duplicate" : "accepted");
+        metrics.WebhookDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        return Results.Json(new WebhookAccepted(result.Duplicate ? "duplicate" : "accepted", result.GroupId, group.Alerts.Count, route.Channels),
+            WebJson.Default.WebhookAccepted);
+    }
+
+    private static void Count(PromoterMetrics metrics, string receiver, string result) =>
+        metrics.WebhooksReceived.Add(1, new TagList { { "receiver", receiver }, { "result", result } });
+
+    private static IResult Error(int status, string message, bool retryAfter = false, HttpContext? context = null)
+    {
+        if (retryAfter && context is not null)
+        {
+            context.Response.Headers.RetryAfter = "5";
+        }
+
+        return Results.Json(new ErrorBody("error", message), WebJson.Default.ErrorBody, statusCode: status);
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, long max, CancellationToken ct)
+    {
+        if (request.ContentLength > max)
+        {
+            throw new BodyTooLargeException();
+        }
+
+        using var buffer = new MemoryStream(request.ContentLength is { } n ? (int)n : 4096);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > max)
+            {
+                throw new BodyTooLargeException();
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private sealed class BodyTooLargeException : Exception;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected webhook for {Receiver}: {Error}")]
+    private static partial void LogInvalidPayload(ILogger logger, string receiver, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook for {Receiver} answered 503: state store unavailable: {Error}")]
+    private static partial void LogStoreUnavailable(ILogger logger, string receiver, string error);
+}
+
+internal sealed record WebhookAccepted(string Status, long GroupId, int Alerts, IReadOnlyList<string> Channels);
+
+internal sealed record ErrorBody(string Status, string Error);

@@ -1,0 +1,114 @@
+using Promoter.Abstractions.Model;
+
+namespace Promoter.State.Tests;
+
+public sealed class DedupeTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 21, 22, 45, 2, 568, TimeSpan.Zero);
+
+    private static AlertGroup TwoAlerts() => Groups.Firing("A", "f1", Start) with
+    {
+        Alerts =
+        [
+            Groups.Firing("A", "f1", Start).Alerts[0],
+            Groups.Firing("A", "f2", Start.AddMinutes(1)).Alerts[0],
+        ],
+    };
+
+    public static TheoryData<string, AlertGroup> SameNotification => new()
+    {
+        { "alerts in another order", TwoAlerts() with { Alerts = TwoAlerts().Alerts.Reverse().ToList() } },
+        {
+            "times at another offset",
+            TwoAlerts() with
+            {
+                Alerts = TwoAlerts().Alerts
+                    .Select(a => a with { StartsAt = a.StartsAt.ToOffset(TimeSpan.FromHours(8)) }).ToList(),
+            }
+        },
+        { "other annotations (not part of the identity)", TwoAlerts() with { CommonAnnotations = new Dictionary<string, string> { ["x"] = "y" } } },
+    };
+
+    public static TheoryData<string, AlertGroup> OtherNotification => new()
+    {
+        { "other receiver", TwoAlerts() with { Receiver = "other" } },
+        { "other group key", TwoAlerts() with { GroupKey = "{}:{alertname=\"B\"}" } },
+        { "status resolved", TwoAlerts() with { Status = "resolved" } },
+        { "one alert fewer", TwoAlerts() with { Alerts = [TwoAlerts().Alerts[0]] } },
+        {
+            "an alert resolved",
+            TwoAlerts() with
+            {
+                Alerts = [TwoAlerts().Alerts[0], TwoAlerts().Alerts[1] with { Status = "resolved", EndsAt = Start.AddMinutes(5) }],
+            }
+        },
+        {
+            "a new episode (startsAt moved by a tick)",
+            TwoAlerts() with { Alerts = [TwoAlerts().Alerts[0] with { StartsAt = Start.AddTicks(1) }, TwoAlerts().Alerts[1]] }
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(SameNotification))]
+    public void Compute_SameNotification_SameKey(string change, AlertGroup variant)
+    {
+        Assert.True(DedupeKey.Compute(TwoAlerts()) == DedupeKey.Compute(variant), change);
+    }
+
+    [Theory]
+    [MemberData(nameof(OtherNotification))]
+    public void Compute_OtherNotification_OtherKey(string change, AlertGroup variant)
+    {
+        Assert.True(DedupeKey.Compute(TwoAlerts()) != DedupeKey.Compute(variant), change);
+    }
+
+    [Fact]
+    public void Compute_AlertsWithoutFingerprint_KeyedByLabels()
+    {
+        var a = Groups.Firing("A", "", Start);
+        var b = a with { Alerts = [a.Alerts[0] with { Labels = new Dictionary<string, string> { ["alertname"] = "A", ["severity"] = "warning" } }] };
+
+        Assert.NotEqual(DedupeKey.Compute(a), DedupeKey.Compute(b));
+    }
+
+    [Fact]
+    public void Compute_AnyGroup_Sha256LowerHex()
+    {
+        var key = DedupeKey.Compute(TwoAlerts());
+
+        Assert.Matches("^[0-9a-f]{64}$", key);
+    }
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(299, true)]
+    [InlineData(300, false)]
+    [InlineData(3600, false)]
+    public async Task Enqueue_SameKeyAgain_DuplicateOnlyInsideWindow(int secondsLater, bool duplicate)
+    {
+        await using var t = await TempStore.CreateAsync();
+        var first = await t.EnqueueAsync(TwoAlerts(), TempStore.T0, "C");
+
+        var again = await t.EnqueueAsync(TwoAlerts(), TempStore.T0.AddSeconds(secondsLater), "C");
+
+        Assert.Equal(duplicate, again.Duplicate);
+        Assert.Equal(duplicate, again.GroupId == first.GroupId);
+        var stats = await t.Store.GetQueueStatsAsync(TempStore.T0.AddHours(2), CancellationToken.None);
+        Assert.Equal(duplicate ? 1 : 2, stats.Pending);
+        var history = await t.Store.GetAlertHistoryAsync("f1", CancellationToken.None);
+        Assert.Equal(duplicate ? 1 : 2, history!.Changes.Count);
+    }
+
+    [Fact]
+    public async Task Enqueue_ZeroWindow_NeverDuplicate()
+    {
+        await using var t = await TempStore.CreateAsync();
+        var g = TwoAlerts();
+        var request = new NewGroup(g, "{}", ["C"], TempStore.T0, DedupeKey.Compute(g), TimeSpan.Zero);
+
+        await t.Store.EnqueueAsync(request, CancellationToken.None);
+        var again = await t.Store.EnqueueAsync(request, CancellationToken.None);
+
+        Assert.False(again.Duplicate);
+    }
+}

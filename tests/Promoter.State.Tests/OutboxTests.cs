@@ -1,0 +1,260 @@
+namespace Promoter.State.Tests;
+
+public sealed class OutboxTests
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    [Fact]
+    public async Task EnqueueClaimSucceed_OneGroupTwoChannels_EachChannelDeliveredOnce()
+    {
+        await using var t = await TempStore.CreateAsync();
+        var group = Groups.Firing("HighLoad", "aaaa", TempStore.T0);
+        var queued = await t.EnqueueAsync(group, TempStore.T0, "dingtalk", "slack");
+        Assert.False(queued.Duplicate);
+
+        var claimed = await t.Store.ClaimDueAsync(10, TempStore.T0, Lease, "w1", None);
+
+        Assert.Equal(["dingtalk", "slack"], claimed.Select(c => c.Channel).Order());
+        Assert.All(claimed, c =>
+        {
+            Assert.Equal(queued.GroupId, c.GroupId);
+            Assert.Equal("ops", c.Receiver);
+            Assert.Equal(0, c.Attempts);
+            Assert.Null(c.ResumeToken);
+            Assert.Equal(TempStore.T0, c.CreatedAt);
+            Assert.Equal(c.CreatedAt, c.FirstAttemptDeadlineBase);
+            GroupAssert.Equal(group, c.Group);
+        });
+        Assert.Empty(await t.Store.ClaimDueAsync(10, TempStore.T0, Lease, "w2", None));
+
+        foreach (var c in claimed)
+        {
+            await t.Store.MarkSucceededAsync(c.DeliveryId, 1, "msg-" + c.Channel, TempStore.T0.AddSeconds(1), None);
+        }
+
+        // Even after every lease would have run out, nothing comes back.
+        Assert.Empty(await t.Store.ClaimDueAsync(10, TempStore.T0.AddHours(1), Lease, "w2", None));
+        var stats = await t.Store.GetQueueStatsAsync(TempStore.T0.AddHours(1), None);
+        Assert.Equal((0, 2L, 0L), (stats.Pending, stats.Succeeded, stats.Failed));
+    }
+
+    [Fact]
+    public async Task Enqueue_SameChannelListedTwice_OneDelivery()
+    {
+        await using var t = await TempStore.CreateAsync();
+        await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "slack", "slack");
+
+        var claimed = await t.Store.ClaimDueAsync(10, TempStore.T0, Lease, "w1", None);
+
+        Assert.Single(claimed);
+    }
+
+    [Fact]
+    public async Task ClaimDue_TwoGroupsForOneChannel_SecondWaitsUntilFirstFinishes()
+    {
+        await using var t = await TempStore.CreateAsync();
+        var first = await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C", "D");
+        var second = await t.EnqueueAsync(Groups.Firing("B", "b1", TempStore.T0), TempStore.T0.AddSeconds(1), "C", "E");
+
+        var round1 = await t.Store.ClaimDueAsync(10, TempStore.T0.AddSeconds(2), Lease, "w1", None);
+
+        // C gets only the first group; D and E (other channels) proceed at once.
+        Assert.Equal([(first.GroupId, "C"), (first.GroupId, "D"), (second.GroupId, "E")],
+            round1.Select(c => (c.GroupId, c.Channel)).Order());
+
+        // Even a due second delivery to C stays put while the first is leased, then while it is rescheduled.
+        var firstC = round1.Single(c => c.Channel == "C");
+        Assert.Empty(await t.Store.ClaimDueAsync(10, TempStore.T0.AddSeconds(3), Lease, "w2", None));
+        await t.Store.RescheduleAsync(firstC.DeliveryId, 1, TempStore.T0.AddSeconds(30), "HTTP 502", null, None);
+        Assert.Empty(await t.Store.ClaimDueAsync(10, TempStore.T0.AddSeconds(10), Lease, "w2", None));
+
+        var retry = Assert.Single(await t.Store.ClaimDueAsync(10, TempStore.T0.AddSeconds(30), Lease, "w2", None));
+        Assert.Equal(firstC.DeliveryId, retry.DeliveryId);
+        await t.Store.MarkFailedAsync(retry.DeliveryId, 2, "Permanent", "HTTP 400", TempStore.T0.AddSeconds(31), None);
+
+        var round3 = Assert.Single(await t.Store.ClaimDueAsync(10, TempStore.T0.AddSeconds(31), Lease, "w2", None));
+        Assert.Equal((second.GroupId, "C"), (round3.GroupId, round3.Channel));
+    }
+
+    [Fact]
+    public async Task ClaimDue_ManyDue_AtMostMaxOldestFirst()
+    {
+        await using var t = await TempStore.CreateAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await t.EnqueueAsync(Groups.Firing("A" + i, "f" + i, TempStore.T0), TempStore.T0, "ch" + i);
+        }
+
+        var claimed = await t.Store.ClaimDueAsync(3, TempStore.T0, Lease, "w1", None);
+
+        Assert.Equal(["ch0", "ch1", "ch2"], claimed.Select(c => c.Channel));
+    }
+
+    [Theory]
+    [InlineData(59, false)]
+    [InlineData(60, true)]
+    [InlineData(600, true)]
+    public async Task ClaimDue_LeaseOfDeadWorker_ClaimableOnlyWhenExpired(int secondsLater, bool claimable)
+    {
+        await using var t = await TempStore.CreateAsync();
+        await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C");
+        var dead = Assert.Single(await t.Store.ClaimDueAsync(1, TempStore.T0, Lease, "dead-worker", None));
+
+        var again = await t.Store.ClaimDueAsync(1, TempStore.T0.AddSeconds(secondsLater), Lease, "w2", None);
+
+        Assert.Equal(claimable ? [dead.DeliveryId] : Array.Empty<long>(), again.Select(c => c.DeliveryId));
+    }
+
+    [Fact]
+    public async Task Recover_AfterRestart_LeasesClearedAndClaimableAtOnce()
+    {
+        await using var t = await TempStore.CreateAsync();
+        await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C", "D");
+        await t.Store.ClaimDueAsync(10, TempStore.T0, Lease, "old-process", None);
+
+        Assert.Equal(2, await t.Store.RecoverAsync(None));
+
+        Assert.Equal(2, (await t.Store.ClaimDueAsync(10, TempStore.T0, Lease, "new-process", None)).Count);
+    }
+
+    [Fact]
+    public async Task ReleaseLeases_OneOwner_OnlyItsDeliveriesFreed()
+    {
+        await using var t = await TempStore.CreateAsync();
+        await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C");
+        await t.EnqueueAsync(Groups.Firing("B", "b1", TempStore.T0), TempStore.T0, "D");
+        var c = Assert.Single(await t.Store.ClaimDueAsync(1, TempStore.T0, Lease, "w1", None));
+        var d = Assert.Single(await t.Store.ClaimDueAsync(1, TempStore.T0, Lease, "w2", None));
+
+        Assert.Equal(1, await t.Store.ReleaseLeasesAsync("w1", None));
+
+        var again = Assert.Single(await t.Store.ClaimDueAsync(10, TempStore.T0, Lease, "w3", None));
+        Assert.Equal(c.DeliveryId, again.DeliveryId);
+        Assert.NotEqual(d.DeliveryId, again.DeliveryId);
+    }
+
+    [Theory]
+    [InlineData(29, false)]
+    [InlineData(30, true)]
+    public async Task Reschedule_NextAttemptInFuture_ClaimableFromThen(int secondsLater, bool claimable)
+    {
+        await using var t = await TempStore.CreateAsync();
+        await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C");
+        var first = Assert.Single(await t.Store.ClaimDueAsync(1, TempStore.T0, Lease, "w1", None));
+        await t.Store.RescheduleAsync(first.DeliveryId, 1, TempStore.T0.AddSeconds(30), "HTTP 503", "part-2", None);
+
+        var again = await t.Store.ClaimDueAsync(1, TempStore.T0.AddSeconds(secondsLater), Lease, "w1", None);
+
+        if (claimable)
+        {
+            var c = Assert.Single(again);
+            Assert.Equal((first.DeliveryId, 1, "part-2"), (c.DeliveryId, c.Attempts, c.ResumeToken));
+            Assert.Equal(TempStore.T0, c.FirstAttemptDeadlineBase);
+        }
+        else
+        {
+            Assert.Empty(again);
+        }
+    }
+
+    [Fact]
+    public async Task MarkSucceeded_AfterAnotherWorkerFinished_FirstOutcomeKept()
+    {
+        await using var t = await TempStore.CreateAsync();
+        await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C");
+        var c = Assert.Single(await t.Store.ClaimDueAsync(1, TempStore.T0, Lease, "w1", None));
+        await t.Store.MarkFailedAsync(c.DeliveryId, 1, "Auth", "token rejected", TempStore.T0, None);
+
+        await t.Store.MarkSucceededAsync(c.DeliveryId, 2, "late", TempStore.T0.AddMinutes(2), None);
+        await t.Store.RescheduleAsync(c.DeliveryId, 3, TempStore.T0, "late retry", null, None);
+
+        var history = await t.Store.GetAlertHistoryAsync("a1", None);
+        var d = Assert.Single(history!.Deliveries);
+        Assert.Equal((DeliveryState.Failed, 1, "Auth", "token rejected", (string?)null),
+            (d.State, d.Attempts, d.FailureReason, d.LastError, d.MessageId));
+        Assert.Empty(await t.Store.ClaimDueAsync(1, TempStore.T0.AddHours(1), Lease, "w1", None));
+    }
+
+    [Fact]
+    public async Task ClaimDue_ConcurrentWorkers_EachDeliveryClaimedOnce()
+    {
+        await using var t = await TempStore.CreateAsync();
+        for (var i = 0; i < 40; i++)
+        {
+            await t.EnqueueAsync(Groups.Firing("A" + i, "f" + i, TempStore.T0), TempStore.T0, "ch" + (i % 8), "x" + i);
+        }
+
+        var claimed = new System.Collections.Concurrent.ConcurrentBag<long>();
+        var workers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            for (var round = 0; round < 200; round++)
+            {
+                var batch = await t.Store.ClaimDueAsync(3, TempStore.T0, Lease, "w" + w, None);
+                if (batch.Count == 0 && round > 20)
+                {
+                    break;
+                }
+
+                foreach (var c in batch)
+                {
+                    claimed.Add(c.DeliveryId);
+                    await t.Store.MarkSucceededAsync(c.DeliveryId, 1, null, TempStore.T0, None);
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(workers);
+
+        Assert.Equal(80, claimed.Count);
+        Assert.Equal(80, claimed.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task GetLastMessageId_SeveralSuccesses_LatestForChannelAndGroupKey()
+    {
+        await using var t = await TempStore.CreateAsync();
+        var firing = Groups.Firing("A", "a1", TempStore.T0);
+        var resolved = Groups.Resolved("A", "a1", TempStore.T0, TempStore.T0.AddMinutes(5));
+        var other = Groups.Firing("B", "b1", TempStore.T0);
+        await t.EnqueueAsync(firing, TempStore.T0, "slack", "dingtalk");
+        await t.EnqueueAsync(other, TempStore.T0, "slack");
+        await t.EnqueueAsync(resolved, TempStore.T0.AddMinutes(5), "slack");
+
+        Assert.Null(await t.Store.GetLastMessageIdAsync("slack", firing.GroupKey, None));
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var c in await t.Store.ClaimDueAsync(10, TempStore.T0.AddMinutes(5), Lease, "w", None))
+            {
+                // The resolved notification's delivery has no message id: the firing one's is still "last".
+                var id = c.Group.Status == "resolved" ? null : $"{c.Channel}:{c.Group.Alerts[0].Name}";
+                await t.Store.MarkSucceededAsync(c.DeliveryId, 1, id, TempStore.T0.AddMinutes(5), None);
+            }
+        }
+
+        Assert.Equal("slack:A", await t.Store.GetLastMessageIdAsync("slack", firing.GroupKey, None));
+        Assert.Equal("dingtalk:A", await t.Store.GetLastMessageIdAsync("dingtalk", firing.GroupKey, None));
+        Assert.Equal("slack:B", await t.Store.GetLastMessageIdAsync("slack", other.GroupKey, None));
+        Assert.Null(await t.Store.GetLastMessageIdAsync("webhook", firing.GroupKey, None));
+    }
+
+    [Fact]
+    public async Task SaveGroupImages_SavedTwice_FirstKeptAndReadBack()
+    {
+        await using var t = await TempStore.CreateAsync();
+        var queued = await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C");
+        Assert.Null(await t.Store.GetGroupImagesAsync(queued.GroupId, None));
+        StoredGroupImage[] first =
+        [
+            new(0, "A 负载", "https://img.example/a.png", true, "image/png", 800, 400, "ab12.png"),
+            new(0, "no url", null, false, "image/svg+xml", 1, 2, null),
+        ];
+
+        await t.Store.SaveGroupImagesAsync(queued.GroupId, first, ["Prometheus did not answer"], None);
+        await t.Store.SaveGroupImagesAsync(queued.GroupId, [], ["second"], None);
+
+        Assert.Equal(first, await t.Store.GetGroupImagesAsync(queued.GroupId, None));
+        var rendered = await t.Store.GetRenderedGroupAsync(queued.GroupId, None);
+        Assert.Equal(["Prometheus did not answer"], rendered!.Notes);
+        Assert.Null(await t.Store.GetGroupImagesAsync(queued.GroupId + 1, None));
+    }
+}

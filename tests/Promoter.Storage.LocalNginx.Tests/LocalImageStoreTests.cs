@@ -1,0 +1,266 @@
+using System.Net;
+using System.Security.Cryptography;
+using Promoter.Abstractions.Storage;
+using Promoter.Testing.Infrastructure;
+using Promoter.Testing.Storage;
+
+namespace Promoter.Storage.LocalNginx.Tests;
+
+public sealed class LocalImageStoreTests : IClassFixture<NginxServer>
+{
+    private readonly NginxServer _nginx;
+
+    public LocalImageStoreTests(NginxServer nginx) => _nginx = nginx;
+
+    private static StoreSetupBuilder Setup(string dir) => new StoreSetupBuilder().Set("dir", dir);
+
+    [Fact]
+    public async Task SaveAsync_Png_NamesTheFileBySha256AndLeavesNoTemporaryFile()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        using var store = (IDisposable)Setup(dir).Set("public_url", "https://images.example.com/saved-images").Create(new LocalImageStoreFactory());
+        var png = SampleImages.ChartPng;
+
+        var stored = await ((IImageStore)store).SaveAsync(png, "image/png", CancellationToken.None);
+
+        var expected = Convert.ToHexStringLower(SHA256.HashData(png)) + ".png";
+        Assert.Equal(expected, stored.Key);
+        Assert.Equal(new Uri("https://images.example.com/saved-images/" + expected), stored.Url);
+        Assert.True(stored.IsPublic);
+        Assert.Equal([expected], Directory.GetFiles(dir).Select(Path.GetFileName));
+        Assert.Equal(png, await File.ReadAllBytesAsync(Path.Combine(dir, expected)));
+    }
+
+    [Theory]
+    [InlineData("0644", "rw-r--r--")]
+    [InlineData("0640", "rw-r-----")]
+    [InlineData("600", "rw-------")]
+    [InlineData("0664", "rw-rw-r--")]
+    public async Task SaveAsync_FileMode_IsAppliedExactly(string mode, string expected)
+    {
+        var dir = TestPaths.NewTempDirectory();
+        var store = (IImageStore)Setup(dir).Set("public_url", "https://x.example/i").Set("file_mode", mode).Create(new LocalImageStoreFactory());
+
+        var stored = await store.SaveAsync(SampleImages.Png(7), "image/png", CancellationToken.None);
+
+        Assert.Equal(expected, Symbolic(File.GetUnixFileMode(Path.Combine(dir, stored.Key))));
+    }
+
+    [Theory]
+    [InlineData("file_mode", "0x644", "octal")]
+    [InlineData("file_mode", "0844", "octal")]
+    [InlineData("file_mode", "0200", "read")]
+    [InlineData("file_mode", "17777", "octal")]
+    [InlineData("max_size", "ten megabytes", "size")]
+    [InlineData("retention", "7 days", "duration")]
+    [InlineData("public_url", "ftp://images.example.com/", "http")]
+    [InlineData("public", "maybe", "true or false")]
+    [InlineData("retenion", "7d", "did you mean 'retention'")]
+    public void Create_BadSetting_ReportsTheKeyAndHowToFixIt(string key, string value, string expectedInError)
+    {
+        var errors = Setup(TestPaths.NewTempDirectory()).Set(key, value).Errors(new LocalImageStoreFactory());
+
+        var error = Assert.Single(errors);
+        Assert.Equal($"stores.test-store.{key}", error.Path);
+        Assert.Contains(expectedInError, error.ToString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Create_WithoutPublicUrl_TheHostServesTheFolderAtImagesAndUrlsArePrivate()
+    {
+        var data = TestPaths.NewTempDirectory();
+        var builder = new StoreSetupBuilder { DataDirectory = data, HostPublicUrl = new Uri("https://promoter.example.com/base/") };
+
+        var store = builder.Create(new LocalImageStoreFactory());
+        var stored = await store.SaveAsync(SampleImages.Png(8), "image/png", CancellationToken.None);
+
+        var served = Assert.IsAssignableFrom<IHostServedImages>(store);
+        Assert.Equal("/images", served.RequestPath);
+        Assert.Equal(Path.Combine(data, "images"), served.DirectoryPath);
+        Assert.True(File.Exists(Path.Combine(data, "images", stored.Key)));
+        Assert.Equal(new Uri("https://promoter.example.com/base/images/" + stored.Key), stored.Url);
+        Assert.False(stored.IsPublic);
+    }
+
+    [Fact]
+    public async Task Create_WithoutPublicUrlButPublicTrue_UrlsArePublic()
+    {
+        var store = new StoreSetupBuilder { DataDirectory = TestPaths.NewTempDirectory(), HostPublicUrl = new Uri("https://promoter.example.com") }
+            .Set("public", "true")
+            .Create(new LocalImageStoreFactory());
+
+        var stored = await store.SaveAsync(SampleImages.Png(9), "image/png", CancellationToken.None);
+
+        Assert.True(stored.IsPublic);
+        Assert.Equal("https://promoter.example.com/images/" + stored.Key, stored.Url.ToString());
+    }
+
+    [Fact]
+    public void Create_WithPublicUrl_IsNotServedByTheHost()
+    {
+        var store = Setup(TestPaths.NewTempDirectory()).Set("public_url", "https://images.example.com/saved-images").Create(new LocalImageStoreFactory());
+
+        Assert.False(store is IHostServedImages);
+    }
+
+    [Fact]
+    public async Task SaveAsync_FolderCannotBeCreated_ThrowsNamingTheFolderAndTheSetting()
+    {
+        var parent = TestPaths.NewTempDirectory();
+        var blocker = Path.Combine(parent, "not-a-folder");
+        await File.WriteAllTextAsync(blocker, "a file where the folder should be");
+        var store = Setup(blocker).Set("public_url", "https://x.example/i").Create(new LocalImageStoreFactory());
+
+        var e = await Assert.ThrowsAsync<IOException>(() => store.SaveAsync(SampleImages.Png(10), "image/png", CancellationToken.None));
+
+        Assert.Contains(blocker, e.Message, StringComparison.Ordinal);
+        Assert.Contains("'dir'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/saved-images/../secret.txt")]
+    [InlineData("/saved-images/%2e%2e/secret.txt")]
+    [InlineData("/saved-images/..%2fsecret.txt")]
+    [InlineData("/saved-images/%2e%2e%2fsecret.txt")]
+    [InlineData("/saved-images/../images/notes.txt")]
+    [InlineData("/saved-images/notes.txt")]
+    [InlineData("/saved-images/")]
+    [InlineData("/saved-images")]
+    [InlineData("/saved-images/.hidden.tmp")]
+    [InlineData("/saved-images/LINK")]
+    [InlineData("/saved-images/LINK/../../secret.txt")]
+    [InlineData("/secret.txt")]
+    [InlineData("/images/notes.txt")]
+    public async Task Nginx_PathsOutsideTheStoredImages_AreNotServed(string path)
+    {
+        // A secret beside the folder, a stray file and a temporary file inside it, and a symlink named like
+        // an image that points at the secret: none of them may be served.
+        await File.WriteAllTextAsync(Path.Combine(_nginx.Prefix, "secret.txt"), "SECRET");
+        await File.WriteAllTextAsync(Path.Combine(_nginx.ImageDirectory, "notes.txt"), "SECRET");
+        await File.WriteAllTextAsync(Path.Combine(_nginx.ImageDirectory, ".hidden.tmp"), "SECRET");
+        var linkName = new string('a', 64) + ".png";
+        var link = Path.Combine(_nginx.ImageDirectory, linkName);
+        if (!File.Exists(link))
+        {
+            File.CreateSymbolicLink(link, Path.Combine(_nginx.Prefix, "secret.txt"));
+        }
+
+        using var response = await _nginx.GetAsync(path.Replace("LINK", linkName, StringComparison.Ordinal));
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("SECRET", body, StringComparison.Ordinal);
+        Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden or HttpStatusCode.BadRequest,
+            $"{path}: {(int)response.StatusCode}");
+    }
+
+    [Fact]
+    public async Task Nginx_StoredPng_IsServedWithLongCacheAndNosniff()
+    {
+        var store = Setup(_nginx.ImageDirectory).Set("public_url", _nginx.PublicUrl.ToString()).Create(new LocalImageStoreFactory());
+        var stored = await store.SaveAsync(SampleImages.Png(11), "image/png", CancellationToken.None);
+
+        using var response = await _nginx.Http.GetAsync(stored.Url);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("immutable", response.Headers.CacheControl?.ToString() ?? "", StringComparison.Ordinal);
+        Assert.Equal(31536000, (int?)response.Headers.CacheControl?.MaxAge?.TotalSeconds);
+        Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+    }
+
+    [Fact]
+    public async Task Nginx_Post_IsRefused()
+    {
+        var store = Setup(_nginx.ImageDirectory).Set("public_url", _nginx.PublicUrl.ToString()).Create(new LocalImageStoreFactory());
+        var stored = await store.SaveAsync(SampleImages.Png(12), "image/png", CancellationToken.None);
+
+        using var response = await _nginx.Http.PostAsync(stored.Url, new ByteArrayContent([1, 2, 3]));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Retention_ScheduledSweep_DeletesOnlyOurImagesOlderThanTheRetention()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        var clock = new ManualTimeProvider();
+        var builder = Setup(dir).Set("public_url", "https://x.example/i").Set("retention", "7d").Set("retention_interval", "1h").Service<TimeProvider>(clock);
+        var store = builder.Create(new LocalImageStoreFactory());
+        var local = (LocalImageStore)store;
+        var foreign = Path.Combine(dir, "README.txt");
+        await File.WriteAllTextAsync(foreign, "kept: not written by the store");
+        File.SetLastWriteTimeUtc(foreign, clock.GetUtcNow().UtcDateTime.AddDays(-30));
+
+        var old = await store.SaveAsync(SampleImages.Png(13), "image/png", CancellationToken.None);
+        clock.Advance(TimeSpan.FromDays(2));
+        var renewed = await store.SaveAsync(SampleImages.Png(14), "image/png", CancellationToken.None);
+        clock.Advance(TimeSpan.FromDays(4));
+        await store.SaveAsync(SampleImages.Png(14), "image/png", CancellationToken.None); // saved again: younger
+        var recent = await store.SaveAsync(SampleImages.Svg(15), "image/svg+xml", CancellationToken.None);
+        await local.RetentionRun;
+        Assert.Equal(4, Directory.GetFiles(dir).Length); // nothing is 7 days old yet
+
+        clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromHours(1));
+        await local.RetentionRun;
+
+        Assert.False(File.Exists(Path.Combine(dir, old.Key)));
+        Assert.True(File.Exists(Path.Combine(dir, renewed.Key)));
+        Assert.True(File.Exists(Path.Combine(dir, recent.Key)));
+        Assert.True(File.Exists(foreign));
+
+        clock.Advance(TimeSpan.FromDays(7));
+        await local.RetentionRun;
+        Assert.Equal(["README.txt"], Directory.GetFiles(dir).Select(Path.GetFileName));
+        local.Dispose();
+    }
+
+    [Fact]
+    public async Task DeleteOlderThanAsync_CountsDeletedImagesAndRemovesStaleTemporaryFiles()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        var clock = new ManualTimeProvider();
+        var store = Setup(dir).Set("public_url", "https://x.example/i").Service<TimeProvider>(clock).Create(new LocalImageStoreFactory());
+        await store.SaveAsync(SampleImages.Png(16), "image/png", CancellationToken.None);
+        await store.SaveAsync(SampleImages.Png(17), "image/png", CancellationToken.None);
+        var temp = Path.Combine(dir, "." + new string('b', 64) + ".png." + Guid.NewGuid().ToString("N") + ".tmp");
+        await File.WriteAllTextAsync(temp, "left by a crash");
+        File.SetLastWriteTimeUtc(temp, clock.GetUtcNow().UtcDateTime.AddDays(-1));
+
+        var removed = await ((IImageRetention)store).DeleteOlderThanAsync(clock.GetUtcNow().AddMinutes(1), CancellationToken.None);
+
+        Assert.Equal(2, removed);
+        Assert.Empty(Directory.GetFiles(dir));
+    }
+
+    [Fact]
+    public async Task SaveAsync_ManyDifferentImagesConcurrently_AllStoredIntact()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        var store = Setup(dir).Set("public_url", "https://x.example/i").Create(new LocalImageStoreFactory());
+        var images = Enumerable.Range(100, 40).Select(i => SampleImages.Png(i, 32, 32)).ToArray();
+
+        var stored = await Task.WhenAll(images.Select(png => Task.Run(() => store.SaveAsync(png, "image/png", CancellationToken.None))));
+
+        for (var i = 0; i < images.Length; i++)
+        {
+            Assert.Equal(images[i], await File.ReadAllBytesAsync(Path.Combine(dir, stored[i].Key)));
+        }
+
+        Assert.Equal(images.Length, Directory.GetFiles(dir).Length);
+    }
+
+    private static string Symbolic(UnixFileMode mode)
+    {
+        var bits = (int)mode & 0x1FF;
+        var chars = "rwxrwxrwx".ToCharArray();
+        for (var i = 0; i < 9; i++)
+        {
+            if ((bits & (1 << (8 - i))) == 0)
+            {
+                chars[i] = '-';
+            }
+        }
+
+        return new string(chars);
+    }
+}
