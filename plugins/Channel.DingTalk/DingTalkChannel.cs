@@ -161,6 +161,11 @@ internal sealed class DingTalkChannel : IChannel
             return "the signing secret (secret / secret_file) matches the robot's 加签 secret";
         }
 
+        if (_signer is null && (errmsg.Contains("timestamp", StringComparison.OrdinalIgnoreCase) || errmsg.Contains("sign", StringComparison.OrdinalIgnoreCase)))
+        {
+            return "the robot's 加签 (sign) security setting: it requires a signature, so set the channel's secret (or secret_file)";
+        }
+
         if (errmsg.Contains("timestamp", StringComparison.OrdinalIgnoreCase))
         {
             return "this machine's clock (DingTalk accepts signatures within one hour of its time)";

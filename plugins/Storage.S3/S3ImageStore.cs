@@ -30,14 +30,15 @@ internal sealed partial class S3ImageStore : IImageStore, IImageRetention, IDisp
     private readonly ConcurrentDictionary<string, byte> _knownKeys = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<bool>>> _uploads = new(StringComparer.Ordinal);
 
-    public S3ImageStore(string name, S3StoreOptions options, TimeProvider time, ILogger logger, S3StoreMetrics metrics)
+    public S3ImageStore(string name, S3StoreOptions options, TimeProvider time, ILogger logger, S3StoreMetrics metrics,
+        IHttpClientFactory? httpClientFactory = null)
     {
         _name = name;
         Options = options;
         _time = time;
         _logger = logger;
         _metrics = metrics;
-        _client = CreateClient(options);
+        _client = CreateClient(options, httpClientFactory);
         if (options.Retention is { } retention)
         {
             _schedule = new RetentionSchedule(time, retention, options.RetentionInterval, DeleteOlderThanAsync, logger, name);
@@ -49,7 +50,7 @@ internal sealed partial class S3ImageStore : IImageStore, IImageRetention, IDisp
     /// <summary>The running retention sweep, if any (tests wait on it after advancing the clock).</summary>
     internal Task RetentionRun => _schedule?.LastRun ?? Task.CompletedTask;
 
-    private static AmazonS3Client CreateClient(S3StoreOptions o)
+    private static AmazonS3Client CreateClient(S3StoreOptions o, IHttpClientFactory? httpClientFactory)
     {
         var config = new AmazonS3Config
         {
@@ -59,6 +60,11 @@ internal sealed partial class S3ImageStore : IImageStore, IImageRetention, IDisp
             RequestChecksumCalculation = o.ChecksumCalculation,
             ResponseChecksumValidation = o.ChecksumValidation,
         };
+        if (httpClientFactory is not null)
+        {
+            config.HttpClientFactory = new SdkHttpClientFactory(httpClientFactory);
+        }
+
         if (o.Endpoint is { } endpoint)
         {
             config.ServiceURL = endpoint.ToString();
@@ -198,9 +204,11 @@ internal sealed partial class S3ImageStore : IImageStore, IImageRetention, IDisp
             // A different length means an interrupted or foreign write under our name: write it again.
             return head.ContentLength == length;
         }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
         {
-            // HEAD has no body, so a missing bucket looks like a missing object here; the PUT names it.
+            // A HEAD answer has no body, so it cannot say which error happened: a missing bucket looks like a
+            // missing object, and S3 answers 403 for a missing object when the key lacks s3:ListBucket. The
+            // PUT that follows either succeeds or fails with an error code that names the problem.
             return false;
         }
     }

@@ -273,8 +273,9 @@ public sealed class DingTalkChannelTests
     public async Task Send_SingleAlertOverLimit_TruncatedWithNote()
     {
         await using var server = await FakeDingTalkServer.StartAsync(Token, Secret);
-        using var context = new ChannelTestContext(new DingTalkPlugin());
-        var channel = context.Create("dingtalk", Section(server));
+        var templates = new FakeTemplateRenderer().Map("TEXT", RenderEveryAlert);
+        using var context = new ChannelTestContext(new DingTalkPlugin(), templates: templates);
+        var channel = context.Create("dingtalk", Section(server, Secret, ("template", new (string, object?)[] { ("text", "TEXT") })));
         var group = AlertGroupSamples.Many(1, 30_000);
 
         var result = await channel.SendAsync(AlertGroupSamples.Notify(group), CancellationToken.None);

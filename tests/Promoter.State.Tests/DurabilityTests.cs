@@ -142,6 +142,27 @@ public sealed class DurabilityTests
         Assert.False((await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C")).Duplicate);
     }
 
+    [Fact]
+    public async Task Enqueue_ManyCommits_BackgroundCheckpointMovesWalIntoDatabase()
+    {
+        // SQLite's automatic checkpoint is only a backstop at 10000 pages; without the background checkpoint
+        // the main file would not grow while the store is open.
+        await using var t = await TempStore.CreateAsync(new SqliteStateStoreOptions { Durability = SqliteDurability.Normal });
+        var initial = new FileInfo(t.DatabasePath).Length;
+        for (var i = 0; i < 100; i++)
+        {
+            await t.EnqueueAsync(Groups.Firing("A" + i, "f" + i, TempStore.T0), TempStore.T0, "C");
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (new FileInfo(t.DatabasePath).Length <= initial && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(new FileInfo(t.DatabasePath).Length > initial, "no checkpoint happened while the store was open");
+    }
+
     private static string? Scalar(SqliteConnection c, string sql)
     {
         using var cmd = c.CreateCommand();

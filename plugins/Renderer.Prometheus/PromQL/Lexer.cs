@@ -161,7 +161,7 @@ internal static class Lexer
             units++;
         }
 
-        if (units > 0 && (j >= input.Length || !IsIdentifierPart(input[j])))
+        if (units > 0 && (j >= input.Length || !IsIdentifierPart(input[j]) || input[j] == ':'))
         {
             i = j;
             var text = input[start..i];
@@ -192,7 +192,7 @@ internal static class Lexer
         }
 
         var number = input[start..i];
-        if ((i < input.Length && IsIdentifierPart(input[i])) ||
+        if ((i < input.Length && IsIdentifierPart(input[i]) && input[i] != ':') ||
             !double.TryParse(number.Replace("_", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
         {
             var end = i;

@@ -49,10 +49,10 @@ internal static class SqliteSchema
                 failure_reason  TEXT    NULL,
                 last_error      TEXT    NULL
             );
-            -- The claim looks up the oldest unfinished delivery of each channel: small, only unfinished rows.
-            CREATE INDEX ix_deliveries_pending ON deliveries (channel, id) WHERE state = 'pending';
+            -- (state, channel, rowid) covers the claim's "oldest pending delivery of each channel", the queue
+            -- statistics and the counts by state without touching the table.
+            CREATE INDEX ix_deliveries_state ON deliveries (state, channel);
             CREATE INDEX ix_deliveries_group ON deliveries (group_id);
-            CREATE INDEX ix_deliveries_state ON deliveries (state);
             CREATE INDEX ix_deliveries_message ON deliveries (channel, group_key, id)
                 WHERE state = 'succeeded' AND message_id IS NOT NULL;
 

@@ -32,4 +32,8 @@ internal static partial class StateStoreLog
     [LoggerMessage(EventId = 3007, Level = LogLevel.Information,
         Message = "History retention: deleted {Count} finished groups received before {Cutoff}")]
     public static partial void Pruned(this ILogger logger, int count, DateTimeOffset cutoff);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning,
+        Message = "State database {Path}: background checkpoint failed ({Error}); SQLite's own checkpoint keeps the WAL bounded")]
+    public static partial void CheckpointFailed(this ILogger logger, string path, string error);
 }

@@ -21,7 +21,7 @@ public sealed class FakeDingTalkServer : LoopbackHttpServer
     private readonly List<DingTalkReceivedMessage> _messages = [];
     private readonly List<ReceivedRequest> _requests = [];
     private readonly List<DateTimeOffset> _accepted = [];
-    private readonly Queue<(int Status, int ErrCode, string ErrMsg)> _scripted = new();
+    private readonly Queue<(int Status, int? ErrCode, string ErrMsg)> _scripted = new();
     private DateTimeOffset _blockedUntil = DateTimeOffset.MinValue;
 
     private FakeDingTalkServer(string accessToken, string? secret, string? keyword, TimeProvider clock)
@@ -76,7 +76,7 @@ public sealed class FakeDingTalkServer : LoopbackHttpServer
         }
     }
 
-    /// <summary>Every errcode answered so far (0 for accepted), in order.</summary>
+    /// <summary>Every errcode answered so far (0 for accepted; minus the HTTP status for a bodiless HTTP error), in order.</summary>
     public List<int> Answers { get; } = [];
 
     /// <summary>The next request gets this errcode (HTTP 200), whatever it holds.</summary>
@@ -93,7 +93,7 @@ public sealed class FakeDingTalkServer : LoopbackHttpServer
     {
         lock (_gate)
         {
-            _scripted.Enqueue((status, -1, ""));
+            _scripted.Enqueue((status, null, ""));
         }
     }
 
@@ -101,28 +101,28 @@ public sealed class FakeDingTalkServer : LoopbackHttpServer
     {
         var request = await ReceivedRequest.ReadAsync(context.Request);
         int status;
-        int errcode;
+        int? errcode;
         string errmsg;
         lock (_gate)
         {
             _requests.Add(request);
             (status, errcode, errmsg) = _scripted.Count > 0 ? _scripted.Dequeue() : Check(context.Request, request);
-            Answers.Add(errcode);
+            Answers.Add(errcode ?? -status);
         }
 
         context.Response.StatusCode = status;
-        if (errcode >= 0)
+        if (errcode is not null)
         {
             context.Response.ContentType = "application/json;charset=utf-8";
             await context.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object> { ["errcode"] = errcode, ["errmsg"] = errmsg }));
         }
     }
 
-    private (int, int, string) Check(HttpRequest http, ReceivedRequest request)
+    private (int, int?, string) Check(HttpRequest http, ReceivedRequest request)
     {
         if (http.Method != "POST" || http.Path != "/robot/send")
         {
-            return (404, -1, "");
+            return (404, null, "");
         }
 
         if (http.Query["access_token"] != AccessToken)

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Promoter.Abstractions.Channels;
+
+namespace Promoter.Channel.Slack;
+
+/// <summary>Creates <c>type: slack</c> channels; posts to one Slack channel are paced across all of them.</summary>
+internal sealed class SlackChannelFactory : IChannelFactory
+{
+    internal const string HttpClientName = "promoter.channel.slack";
+
+    private readonly object _gate = new();
+    private SlackPacer? _pacer;
+
+    public string Type => "slack";
+
+    public IChannel Create(ChannelSetup setup)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        var options = SlackOptions.Read(setup.Settings);
+        var services = setup.Services;
+        if (options is null)
+        {
+            return new UnconfiguredChannel(setup.Name);
+        }
+
+        var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Promoter.Channel.Slack");
+        var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        var http = new ChannelHttp(services, HttpClientName, options.Timeout, new SecretRedactor(setup.Settings.Secrets));
+        var builder = new SlackMessageBuilder(setup.Name, setup.Settings.Path, options, setup.Templates, logger);
+        SlackPacer pacer;
+        lock (_gate)
+        {
+            pacer = _pacer ??= new SlackPacer(time);
+        }
+
+        return new SlackChannel(setup.Name, options, builder, http, pacer, time, logger);
+    }
+
+    private sealed class UnconfiguredChannel(string name) : IChannel
+    {
+        public string Name => name;
+
+        public ValueTask<DeliveryResult> SendAsync(Notification notification, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(DeliveryResult.Permanent($"channel {name} is not configured correctly; see the configuration errors"));
+    }
+}

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.DependencyInjection;
+using Promoter.Abstractions.Channels;
+using Promoter.Abstractions.Plugins;
+using Promoter.Abstractions.Templating;
+
+namespace Promoter.Channel.Slack;
+
+/// <summary>The Slack channel (<c>type: slack</c>) and its default templates.</summary>
+public sealed class SlackPlugin : IPromoterPlugin
+{
+    public void Register(IServiceCollection services, PluginContext context)
+    {
+        services.AddSingleton<IChannelFactory, SlackChannelFactory>();
+        services.AddSingleton(DefaultTemplates());
+
+        // Incoming webhook URLs carry their secret in the path: keep IHttpClientFactory from logging URLs.
+        services.AddHttpClient(SlackChannelFactory.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            .RemoveAllLoggers();
+    }
+
+    /// <summary>slack.promoter.title / slack.promoter.text, shipped as Templates/default.tmpl.</summary>
+    internal static TemplateSource DefaultTemplates()
+    {
+        using var stream = typeof(SlackPlugin).Assembly.GetManifestResourceStream("Promoter.Channel.Slack.Templates.default.tmpl")
+                           ?? throw new InvalidOperationException("the default Slack template is missing from the plugin assembly");
+        using var reader = new StreamReader(stream);
+        return new TemplateSource("Channel.Slack/default.tmpl", reader.ReadToEnd());
+    }
+}

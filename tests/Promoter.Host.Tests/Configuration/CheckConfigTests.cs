@@ -1,0 +1,62 @@
+using Promoter.Host.Cli;
+using Promoter.Testing.Infrastructure;
+
+namespace Promoter.Host.Tests.Configuration;
+
+public sealed class CheckConfigTests
+{
+    [Fact]
+    public void CheckConfig_ThreeMistakes_ReportsAllThreeWithPathsAndExitsOne()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+
+        var code = ConfigCommands.CheckConfig(TestPaths.TestData("config", "three-mistakes.yaml"), stdout, stderr);
+
+        var errors = stderr.ToString();
+        Assert.Equal(1, code);
+        Assert.Contains("three-mistakes.yaml:3:1: lissten: unknown key 'lissten' (fix: did you mean 'listen'?)", errors, StringComparison.Ordinal);
+        Assert.Contains("delivery.deadline: '1 hour' is not a duration", errors, StringComparison.Ordinal);
+        Assert.Contains("receivers[0].channels[1]: channel 'missing-channel' is not defined (fix: use one of: ops-log)", errors, StringComparison.Ordinal);
+        Assert.Contains("3 error(s)", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckConfig_ValidFile_ExitsZero()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+
+        var code = ConfigCommands.CheckConfig(TestPaths.TestData("config", "valid-log-only.yaml"), stdout, stderr);
+
+        Assert.True(code == 0, stderr.ToString());
+        Assert.Contains("configuration is valid", stdout.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckConfig_MissingFile_NamesTheFile()
+    {
+        var stderr = new StringWriter();
+
+        var code = ConfigCommands.CheckConfig("/nonexistent/promoter.yaml", new StringWriter(), stderr);
+
+        Assert.Equal(1, code);
+        Assert.Contains("/nonexistent/promoter.yaml", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("cannot read the configuration file", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CheckConfig_AsProcess_PrintsErrorsToStderrAndExitsOne()
+    {
+        await using var process = ChildProcess.Start("dotnet",
+            [Path.Combine(TestPaths.HostBinDirectory, "promoter.dll"), "check-config", TestPaths.TestData("config", "three-mistakes.yaml")]);
+
+        var code = await process.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(1, code);
+        Assert.Contains("lissten", process.Output, StringComparison.Ordinal);
+        Assert.Contains("delivery.deadline", process.Output, StringComparison.Ordinal);
+        Assert.Contains("receivers[0].channels[1]", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal);
+    }
+}
