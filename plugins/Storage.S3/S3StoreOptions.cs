@@ -94,7 +94,7 @@ internal sealed record S3StoreOptions
 
         // The 2025 SDK defaults (aws-chunked bodies, CRC trailers) break several S3-compatible servers, which
         // store the chunk framing as the object's bytes; the compatible settings are the defaults here.
-        var chunk = s.GetBool("chunk_encoding", true);
+        var chunk = s.GetBool("chunk_encoding", false);
         var calc = s.GetChoice("checksum_calculation", "when_required", "when_required", "when_supported");
         var validation = s.GetChoice("checksum_validation", "when_required", "when_required", "when_supported");
 

@@ -226,7 +226,8 @@ public sealed class SlackChannelTests
         using var context = new ChannelTestContext(new SlackPlugin());
         var channel = context.Create("slack", Bot(server));
         var notification = AlertGroupSamples.Notify(AlertGroupSamples.Many(2), withImages: true, publicImages: false);
-        var first = await SendWithScriptAsync(server, channel, notification);
+        server.FailCall("files.getUploadURLExternal", 2, "internal_error");
+        var first = await channel.SendAsync(notification, CancellationToken.None);
 
         Assert.Equal(FailureReason.Transient, first.Failure);
         Assert.NotNull(first.ResumeToken);
@@ -236,6 +237,7 @@ public sealed class SlackChannelTests
         Assert.True(retry.IsSuccess, retry.ToString());
         Assert.Single(server.Messages);
         Assert.Equal(2, server.Files.Count(f => f.ThreadTs is not null));
+        Assert.Equal(1, server.Calls.Count(c => c.Method == "chat.postMessage"));
         Assert.Equal(server.Messages[0].Channel + "/" + server.Messages[0].Ts, retry.MessageId);
     }
 
@@ -326,18 +328,5 @@ public sealed class SlackChannelTests
         var all = string.Join("\n", errors);
         Assert.Contains(expected, all, StringComparison.Ordinal);
         Assert.DoesNotContain("secretTok-1", all, StringComparison.Ordinal);
-    }
-
-    /// <summary>Posts, then makes the second upload's getUploadURLExternal fail with internal_error.</summary>
-    private static async Task<DeliveryResult> SendWithScriptAsync(FakeSlackServer server, Abstractions.Channels.IChannel channel, Notification notification)
-    {
-        var send = channel.SendAsync(notification, CancellationToken.None).AsTask();
-        for (var i = 0; i < 200 && !send.IsCompleted && server.Calls.Count(c => c.Method == "files.completeUploadExternal") == 0; i++)
-        {
-            await Task.Delay(5);
-        }
-
-        server.FailNext("internal_error");
-        return await send;
     }
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using System.Xml.Linq;
 using Promoter.Abstractions.Model;
@@ -46,8 +45,8 @@ public class PrometheusIntegrationTests(PrometheusServer prometheus) : IClassFix
         var series = svg.Descendants(Svg + "path").Where(p => (string?)p.Attribute("class") == "series").ToList();
         Assert.Single(series);
         Assert.True(series[0].Attribute("d")!.Value.Count(c => c == 'L') >= 2, "the series has several points");
-        Assert.Single(svg.Descendants(Svg + "line").Where(l => (string?)l.Attribute("class") == "threshold"));
-        Assert.Single(svg.Descendants(Svg + "line").Where(l => (string?)l.Attribute("class") == "marker-firing"));
+        Assert.Single(svg.Descendants(Svg + "line"), l => (string?)l.Attribute("class") == "threshold");
+        Assert.Single(svg.Descendants(Svg + "line"), l => (string?)l.Attribute("class") == "marker-firing");
         var legend = svg.Descendants(Svg + "text").Where(t => (string?)t.Attribute("class") == "legend").Select(t => t.Value).ToList();
         Assert.Contains(legend, l => l.Contains($"instance=\"127.0.0.1:{prometheus.Port}\"", StringComparison.Ordinal));
         Assert.Contains(svg.Descendants(Svg + "text"), t => t.Value.EndsWith(" ms", StringComparison.Ordinal)); // _seconds → time unit
@@ -75,6 +74,7 @@ public class PrometheusIntegrationTests(PrometheusServer prometheus) : IClassFix
         };
         var group = new AlertGroup { Receiver = "ops", Status = "firing", Alerts = [alert] };
         var image = Assert.Single(await Renderer().RenderAsync(new RenderRequest(group, alert) { Format = ImageFormat.Svg }, default));
+        File.WriteAllBytes("/tmp/nonlit.svg", image.Content.ToArray());
         var svg = XDocument.Parse(Encoding.UTF8.GetString(image.Content.Span));
         Assert.Equal(2, svg.Descendants(Svg + "path").Count(p => (string?)p.Attribute("class") == "series"));
         Assert.Contains(svg.Descendants(Svg + "text"), t => t.Value == "threshold");
@@ -153,6 +153,8 @@ public class PrometheusIntegrationTests(PrometheusServer prometheus) : IClassFix
     [Fact]
     public async Task RenderQueryAsync_AdHocQuery_UsesGivenThresholdAndTitle()
     {
+        await prometheus.WaitForFiringAsync("HighScrapeDuration", TimeSpan.FromSeconds(60));
+        await Task.Delay(2000);
         var renderer = (IQueryChartRenderer)Renderer();
         var image = await renderer.RenderQueryAsync(new ChartQuery("up") { Threshold = 0.5, Title = "Up", Format = ImageFormat.Svg }, default);
         var svg = Encoding.UTF8.GetString(image.Content.Span);
@@ -162,12 +164,11 @@ public class PrometheusIntegrationTests(PrometheusServer prometheus) : IClassFix
     }
 
     [Fact]
-    public async Task StatusCode_ServerDown_ReportsUnreachable()
+    public async Task Query_ServerDown_ReportsUnreachable()
     {
         var port = FreePort.Next();
         var client = new PrometheusClient(new HttpClient(), new PrometheusClientOptions(new Uri($"http://127.0.0.1:{port}"), TimeSpan.FromSeconds(5)));
         var e = await Assert.ThrowsAsync<PrometheusQueryException>(() => client.QueryAsync("up", DateTimeOffset.UtcNow, default));
         Assert.Contains($"cannot reach Prometheus at http://127.0.0.1:{port}/api/v1/query", e.Message, StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.OK, HttpStatusCode.OK);
     }
 }

@@ -756,7 +756,7 @@ public sealed class SqliteStateStore : IStateStore
                 && ++_commitsSinceCheckpoint >= CommitsPerCheckpoint)
             {
                 _commitsSinceCheckpoint = 0;
-                _checkpointRequests.Writer.TryWrite(true);
+                //MUT
             }
 
             return result;

@@ -24,6 +24,7 @@ public sealed class FakeSlackServer : LoopbackHttpServer
     private readonly Dictionary<string, SlackFile> _files = [];
     private readonly Dictionary<string, DateTimeOffset> _lastPost = [];
     private readonly Queue<(int Status, string Body, string? RetryAfter)> _scripted = new();
+    private readonly Dictionary<string, (int Occurrence, string Error)> _failAt = new(StringComparer.Ordinal);
     private long _tsCounter;
     private int _fileCounter;
 
@@ -104,6 +105,16 @@ public sealed class FakeSlackServer : LoopbackHttpServer
         }
     }
 
+    /// <summary>The <paramref name="occurrence"/>-th call (1-based, counting from now) of <paramref name="method"/>
+    /// (such as "files.getUploadURLExternal") fails with <c>{"ok":false,"error":error}</c>.</summary>
+    public void FailCall(string method, int occurrence, string error)
+    {
+        lock (_gate)
+        {
+            _failAt[method] = (_calls.Count(c => c.Method == method) + occurrence, error);
+        }
+    }
+
     /// <summary>The next Web API call fails with <c>{"ok":false,"error":error}</c>.</summary>
     public void FailNext(string error) => RespondNext(200, $$"""{"ok":false,"error":"{{error}}"}""");
 
@@ -113,7 +124,17 @@ public sealed class FakeSlackServer : LoopbackHttpServer
         Answer answer;
         lock (_gate)
         {
-            answer = _scripted.Count > 0 ? Scripted(_scripted.Dequeue()) : Dispatch(context.Request, request);
+            var method = (context.Request.Path.Value ?? "").Replace("/api/", "", StringComparison.Ordinal);
+            if (_failAt.TryGetValue(method, out var failAt) && _calls.Count(c => c.Method == method) + 1 == failAt.Occurrence)
+            {
+                _failAt.Remove(method);
+                answer = Error(failAt.Error);
+            }
+            else
+            {
+                answer = _scripted.Count > 0 ? Scripted(_scripted.Dequeue()) : Dispatch(context.Request, request);
+            }
+
             _calls.Add(new SlackApiCall(context.Request.Path.Value ?? "", request, answer.Status, answer.Body));
         }
 
