@@ -117,35 +117,38 @@ internal sealed class SlackChannel : IChannel
     /// <summary>chat.postMessage after waiting for the channel's pace.</summary>
     private async Task<SlackApiResult> PostAsync(SlackWebApi api, string channel, JsonObject payload, string? threadTs, CancellationToken cancellationToken)
     {
-        if (await WaitForPaceAsync(cancellationToken).ConfigureAwait(false) is { } limited)
+        var (lease, limited) = await WaitForPaceAsync(cancellationToken).ConfigureAwait(false);
+        if (lease is null)
         {
             return new SlackApiResult(limited, null, "ratelimited");
         }
 
-        payload["channel"] = channel;
-        if (threadTs is not null)
+        using (lease)
         {
-            payload["thread_ts"] = threadTs;
-        }
+            payload["channel"] = channel;
+            if (threadTs is not null)
+            {
+                payload["thread_ts"] = threadTs;
+            }
 
-        return await api.CallJsonAsync("chat.postMessage", payload, cancellationToken).ConfigureAwait(false);
+            return await api.CallJsonAsync("chat.postMessage", payload, cancellationToken).ConfigureAwait(false);
+        }
     }
 
-    private async Task<DeliveryResult?> WaitForPaceAsync(CancellationToken cancellationToken)
+    private async Task<(IDisposable? Lease, DeliveryResult? Limited)> WaitForPaceAsync(CancellationToken cancellationToken)
     {
-        var started = _time.GetTimestamp();
-        if (await _pacer.WaitForSlotAsync(_paceKey, _options.PostInterval, _options.MaxQueueWait, cancellationToken).ConfigureAwait(false) is { } wait)
+        var (lease, wait) = await _pacer.WaitForSlotAsync(_paceKey, _options.PostInterval, _options.MaxQueueWait, cancellationToken).ConfigureAwait(false);
+        if (lease is null)
         {
-            return DeliveryResult.RateLimited($"Slack allows about one message a second per channel; the next slot is in {Math.Ceiling(wait.TotalSeconds)}s", wait);
+            return (null, DeliveryResult.RateLimited($"Slack allows about one message a second per channel; the next slot is in {Math.Ceiling(wait.TotalSeconds)}s", wait));
         }
 
-        var waited = _time.GetElapsedTime(started);
-        if (waited > TimeSpan.Zero)
+        if (wait > TimeSpan.Zero)
         {
-            SlackLog.Paced(_logger, Name, waited.TotalMilliseconds);
+            SlackLog.Paced(_logger, Name, wait.TotalMilliseconds);
         }
 
-        return null;
+        return (lease, null);
     }
 
     /// <summary>Uploads the charts that have no public URL into the message's thread.</summary>
@@ -212,11 +215,13 @@ internal sealed class SlackChannel : IChannel
 
     private async Task<DeliveryResult> SendToWebhookAsync(Notification notification, CancellationToken cancellationToken)
     {
-        if (await WaitForPaceAsync(cancellationToken).ConfigureAwait(false) is { } limited)
+        var (lease, limited) = await WaitForPaceAsync(cancellationToken).ConfigureAwait(false);
+        if (lease is null)
         {
-            return limited;
+            return limited!;
         }
 
+        using var held = lease;
         var message = _builder.Build(notification, includeImages: true);
         var payload = new JsonObject { ["text"] = message.Text, ["blocks"] = message.Blocks };
         using var request = new HttpRequestMessage(HttpMethod.Post, _options.WebhookUrl)

@@ -3,42 +3,79 @@ using System.Collections.Concurrent;
 namespace Promoter.Channel.Slack;
 
 /// <summary>
-/// Spaces chat.postMessage calls to one Slack channel (Slack allows about one a second per channel, with
-/// short bursts, and answers 429 beyond). A sender reserves the next slot and waits for it; a slot further
-/// away than the caller accepts is reported instead.
+/// Spaces chat.postMessage calls to one Slack channel (Slack allows about one a second per channel and
+/// answers 429 beyond). Posts to a channel go one at a time, each at least the interval after the previous
+/// one was answered, so that network jitter cannot make two arrive closer than Slack accepts. A sender that
+/// would wait longer than it accepts is told how long instead (and nothing is reserved).
 /// </summary>
 internal sealed class SlackPacer(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
 
-    /// <returns>Null once the caller may post, or how long it would have to wait (nothing reserved).</returns>
-    public async Task<TimeSpan?> WaitForSlotAsync(string key, TimeSpan interval, TimeSpan maxWait, CancellationToken cancellationToken)
+    /// <returns>A lease to dispose once the post was answered, or the estimated wait when over <paramref name="maxWait"/>.</returns>
+    public async Task<(IDisposable? Lease, TimeSpan Wait)> WaitForSlotAsync(string key, TimeSpan interval, TimeSpan maxWait, CancellationToken cancellationToken)
     {
         var lane = _lanes.GetOrAdd(key, _ => new Lane());
-        TimeSpan wait;
         lock (lane)
         {
             var now = time.GetUtcNow();
-            var slot = lane.Next > now ? lane.Next : now;
-            wait = slot - now;
-            if (wait > maxWait)
+            var estimate = (lane.Next > now ? lane.Next - now : TimeSpan.Zero) + (interval * lane.Waiting);
+            if (estimate > maxWait)
             {
-                return wait;
+                return (null, estimate);
             }
 
-            lane.Next = slot + interval;
+            lane.Waiting++;
         }
 
-        if (wait > TimeSpan.Zero)
+        var started = time.GetTimestamp();
+        try
         {
-            await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+            await lane.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (lane)
+            {
+                lane.Waiting--;
+            }
         }
 
-        return null;
+        try
+        {
+            var wait = lane.Next - time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            lane.Gate.Release();
+            throw;
+        }
+
+        return (new Lease(lane, interval, time), time.GetElapsedTime(started));
     }
 
     private sealed class Lane
     {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
         public DateTimeOffset Next { get; set; } = DateTimeOffset.MinValue;
+        public int Waiting { get; set; }
+    }
+
+    private sealed class Lease(Lane lane, TimeSpan interval, TimeProvider time) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                lane.Next = time.GetUtcNow() + interval;
+                lane.Gate.Release();
+            }
+        }
     }
 }

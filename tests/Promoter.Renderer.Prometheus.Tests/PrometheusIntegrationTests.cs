@@ -15,6 +15,9 @@ public class PrometheusIntegrationTests(PrometheusServer prometheus) : IClassFix
     private async Task<Alert> FiringAlertAsync(string alertName)
     {
         var real = await prometheus.WaitForFiringAsync(alertName, TimeSpan.FromSeconds(60));
+
+        // A few more scrapes (1 s apart), so that every line has several points.
+        await Task.Delay(4000);
         var fixture = await File.ReadAllTextAsync(TestPaths.TestData("alertmanager-0.25", "firing-single.json"));
 
         // The fixture's shape with the test Prometheus's URL; labels and startsAt from the real alert.
@@ -35,7 +38,6 @@ public class PrometheusIntegrationTests(PrometheusServer prometheus) : IClassFix
     public async Task RenderAsync_RealFiringAlert_DrawsItsSeriesAndThreshold()
     {
         var alert = await FiringAlertAsync("HighScrapeDuration");
-        await Task.Delay(3000); // a few more scrapes, so the line has several points
         var renderer = Renderer();
         var group = new AlertGroup { Receiver = "ops", Status = "firing", Alerts = [alert] };
 
@@ -74,7 +76,6 @@ public class PrometheusIntegrationTests(PrometheusServer prometheus) : IClassFix
         };
         var group = new AlertGroup { Receiver = "ops", Status = "firing", Alerts = [alert] };
         var image = Assert.Single(await Renderer().RenderAsync(new RenderRequest(group, alert) { Format = ImageFormat.Svg }, default));
-        File.WriteAllBytes("/tmp/nonlit.svg", image.Content.ToArray());
         var svg = XDocument.Parse(Encoding.UTF8.GetString(image.Content.Span));
         Assert.Equal(2, svg.Descendants(Svg + "path").Count(p => (string?)p.Attribute("class") == "series"));
         Assert.Contains(svg.Descendants(Svg + "text"), t => t.Value == "threshold");
@@ -154,7 +155,7 @@ public class PrometheusIntegrationTests(PrometheusServer prometheus) : IClassFix
     public async Task RenderQueryAsync_AdHocQuery_UsesGivenThresholdAndTitle()
     {
         await prometheus.WaitForFiringAsync("HighScrapeDuration", TimeSpan.FromSeconds(60));
-        await Task.Delay(2000);
+        await Task.Delay(4000);
         var renderer = (IQueryChartRenderer)Renderer();
         var image = await renderer.RenderQueryAsync(new ChartQuery("up") { Threshold = 0.5, Title = "Up", Format = ImageFormat.Svg }, default);
         var svg = Encoding.UTF8.GetString(image.Content.Span);

@@ -210,6 +210,42 @@ public sealed class OutboxTests
     }
 
     [Fact]
+    public async Task Enqueue_ManyConcurrentWithOneBroken_OthersCommittedBrokenOneRolledBackWhole()
+    {
+        await using var t = await TempStore.CreateAsync();
+        var good = Enumerable.Range(0, 40).Select(i => Groups.Firing("A" + i, "f" + i, TempStore.T0)).ToList();
+        // Fails half way through its intake (after the group and delivery rows, at the history row).
+        var broken = Groups.Firing("Broken", "x", TempStore.T0);
+        broken = broken with { Alerts = [broken.Alerts[0] with { Fingerprint = null! }] };
+
+        var tasks = good.Select(g => Task.Run(() => t.EnqueueAsync(g, TempStore.T0, "C", "D"))).ToList();
+        var failing = Task.Run(() => t.Store.EnqueueAsync(
+            new NewGroup(broken, "{}", ["C", "D"], TempStore.T0, "broken", TimeSpan.Zero), None));
+
+        var results = await Task.WhenAll(tasks);
+        await Assert.ThrowsAnyAsync<Exception>(() => failing);
+        Assert.Equal(40, results.Select(r => r.GroupId).Distinct().Count());
+        var stats = await t.Store.GetQueueStatsAsync(TempStore.T0, None);
+        Assert.Equal(80, stats.Pending);
+        var claimed = await t.Store.ClaimDueAsync(10, TempStore.T0, Lease, "w", None);
+        Assert.DoesNotContain(claimed, c => c.Group.Alerts[0].Name == "Broken");
+    }
+
+    [Fact]
+    public async Task Enqueue_CancelledBeforeRun_NothingWritten()
+    {
+        await using var t = await TempStore.CreateAsync();
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        var g = Groups.Firing("A", "a1", TempStore.T0);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => t.Store.EnqueueAsync(
+            new NewGroup(g, "{}", ["C"], TempStore.T0, DedupeKey.Compute(g), TimeSpan.Zero), cts.Token));
+
+        Assert.Equal(0, (await t.Store.GetQueueStatsAsync(TempStore.T0, None)).Pending);
+    }
+
+    [Fact]
     public async Task GetLastMessageId_SeveralSuccesses_LatestForChannelAndGroupKey()
     {
         await using var t = await TempStore.CreateAsync();

@@ -219,7 +219,7 @@ internal static class SvgChartWriter
             var valueWidth = TextMeasure.Width(value, LegendSize);
             var label = TextMeasure.Fit(s.Label, LegendSize, columnWidth - 22 - valueWidth - 24);
             Text(sb, lx + 22, ly, label, LegendSize, t.Text, cssClass: "legend");
-            Text(sb, lx + columnWidth - 8, ly, value, LegendSize, t.Text, anchor: "end", weight: "bold");
+            Text(sb, lx + columnWidth - 8, ly, value, LegendSize, t.Text, anchor: "end", weight: "bold", cssClass: "legend-value");
         }
 
         sb.Append("</svg>\n");

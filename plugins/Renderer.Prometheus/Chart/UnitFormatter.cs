@@ -169,7 +169,8 @@ internal static class UnitFormatter
     {
         if (scale.Exponent)
         {
-            return value == 0 ? "0" : value.ToString("0.##e+0", CultureInfo.InvariantCulture);
+            // Ticks differ by the step, so keep as many mantissa digits as the step needs.
+            return value == 0 ? "0" : value.ToString("0." + new string('#', Math.Clamp(decimals + (int)Math.Floor(Math.Log10(Math.Abs(value))), 2, 12)) + "e+0", CultureInfo.InvariantCulture);
         }
 
         var v = value / scale.Divisor;

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Promoter.Abstractions.Storage;
 using Promoter.Host.Metrics;
 using Promoter.Host.Runtime;
 using Promoter.State;
@@ -8,8 +7,8 @@ using Promoter.State;
 namespace Promoter.Host.Pipeline;
 
 /// <summary>
-/// Periodic housekeeping: queue figures for /metrics, history retention, and the retention sweep of image
-/// stores that support it (each store decides what "old" means from its own retention setting).
+/// Periodic housekeeping: queue figures for /metrics and history retention. Image stores sweep their own
+/// images on their own schedule (their <c>retention:</c> setting).
 /// </summary>
 internal sealed partial class MaintenanceService(IStateStore store, RuntimeHolder runtimes, PromoterMetrics metrics,
     TimeProvider time, ILogger<MaintenanceService> logger) : BackgroundService
@@ -36,19 +35,6 @@ internal sealed partial class MaintenanceService(IStateStore store, RuntimeHolde
                     {
                         LogPruned(logger, pruned);
                     }
-
-                    foreach (var (name, s) in runtime.Stores)
-                    {
-                        if (s is IImageRetention retention)
-                        {
-                            // The store applies its own configured retention; the cutoff here is the upper bound.
-                            var removed = await retention.DeleteOlderThanAsync(DateTimeOffset.MinValue, stoppingToken);
-                            if (removed > 0)
-                            {
-                                LogImagesRemoved(logger, removed, name);
-                            }
-                        }
-                    }
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -73,9 +59,6 @@ internal sealed partial class MaintenanceService(IStateStore store, RuntimeHolde
 
     [LoggerMessage(Level = LogLevel.Information, Message = "History retention removed {Count} old group(s)")]
     private static partial void LogPruned(ILogger logger, int count);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Image retention removed {Count} image(s) from store {Store}")]
-    private static partial void LogImagesRemoved(ILogger logger, int count, string store);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Maintenance failed: {Error}")]
     private static partial void LogMaintenanceFailed(ILogger logger, string error);

@@ -10,9 +10,11 @@ namespace Promoter.State.Sqlite;
 
 /// <summary>
 /// The embedded state store: one SQLite file in WAL mode. SQLite allows one writer at a time, so every write
-/// goes through a single connection guarded by a semaphore and runs in a short <c>BEGIN IMMEDIATE</c>
-/// transaction (the lock is taken up front: a busy database fails at the start, never half way). Reads use
-/// pooled connections of their own, which WAL lets run beside the writer.
+/// goes to a single writer task owning the write connection. It runs the writes waiting at that moment in one
+/// <c>BEGIN IMMEDIATE</c> transaction, each under its own savepoint, and commits once (group commit): with
+/// synchronous=FULL a burst of webhooks pays one fsync, not one each, and a write that fails is rolled back
+/// alone. A caller's task completes only after the commit. Reads use pooled connections of their own, which
+/// WAL lets run beside the writer.
 /// </summary>
 public sealed class SqliteStateStore : IStateStore
 {
@@ -33,13 +35,19 @@ public sealed class SqliteStateStore : IStateStore
     private const int BackstopCheckpointPages = 10_000;
     private const long WalSizeLimitBytes = 16L * 1024 * 1024;
 
+    // Bounds one group commit, so that the first caller of a long burst is not kept waiting for all of it.
+    private const int MaxWritesPerCommit = 64;
+
     private readonly string _path;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SqliteStateStoreOptions _options;
     private readonly string _writerConnectionString;
     private readonly string _readerConnectionString;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SemaphoreSlim _lifecycleLock = new(1, 1);
+    private readonly Channel<PendingWrite> _writes =
+        Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private Task? _writerLoop;
     private readonly Channel<bool> _checkpointRequests =
         Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private SqliteConnection? _writer;
@@ -91,7 +99,7 @@ public sealed class SqliteStateStore : IStateStore
     public async Task InitializeAsync(CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        await _lifecycleLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             if (_writer is not null)
@@ -107,6 +115,7 @@ public sealed class SqliteStateStore : IStateStore
                 var journalMode = Configure(writer);
                 var version = Migrate(writer);
                 _writer = writer;
+                _writerLoop = Task.Run(() => WriterLoopAsync(writer), CancellationToken.None);
                 _checkpointLoop = Task.Run(CheckpointLoopAsync, CancellationToken.None);
                 _logger.Ready(_path, version, journalMode, _options.Durability);
             }
@@ -122,7 +131,7 @@ public sealed class SqliteStateStore : IStateStore
         }
         finally
         {
-            _writeLock.Release();
+            _lifecycleLock.Release();
         }
     }
 
@@ -708,8 +717,7 @@ public sealed class SqliteStateStore : IStateStore
             return;
         }
 
-        // Waits for a write in flight so that it commits before the connection closes.
-        await _writeLock.WaitAsync().ConfigureAwait(false);
+        await _lifecycleLock.WaitAsync().ConfigureAwait(false);
         try
         {
             if (_disposed)
@@ -718,6 +726,13 @@ public sealed class SqliteStateStore : IStateStore
             }
 
             _disposed = true;
+            // Writes already queued still commit before the connection closes.
+            _writes.Writer.TryComplete();
+            if (_writerLoop is not null)
+            {
+                await _writerLoop.ConfigureAwait(false);
+            }
+
             _checkpointRequests.Writer.TryComplete();
             if (_checkpointLoop is not null)
             {
@@ -735,40 +750,138 @@ public sealed class SqliteStateStore : IStateStore
         }
         finally
         {
-            _writeLock.Release();
+            _lifecycleLock.Release();
         }
     }
 
-    private async Task<T> WriteAsync<T>(string operation, Func<SqliteConnection, SqliteTransaction, T> work,
+    private Task<T> WriteAsync<T>(string operation, Func<SqliteConnection, SqliteTransaction, T> work,
         CancellationToken ct)
     {
-        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_writer is null)
+        {
+            throw NotInitialized();
+        }
+
+        var write = new PendingWrite<T>(operation, work, ct);
+        if (!_writes.Writer.TryWrite(write))
+        {
+            throw new ObjectDisposedException(nameof(SqliteStateStore));
+        }
+
+        return write.Task;
+    }
+
+    private async Task WriterLoopAsync(SqliteConnection writer)
+    {
+        var batch = new List<PendingWrite>(MaxWritesPerCommit);
+        while (await _writes.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxWritesPerCommit && _writes.Reader.TryRead(out var write))
+            {
+                if (!write.CancelIfRequested())
+                {
+                    batch.Add(write);
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                CommitBatch(writer, batch);
+            }
+        }
+    }
+
+    private void CommitBatch(SqliteConnection writer, List<PendingWrite> batch)
+    {
+        var done = new List<PendingWrite>(batch.Count);
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var writer = _writer ?? throw NotInitialized();
             var changesBefore = SQLitePCL.raw.sqlite3_total_changes(writer.Handle);
-            using var tx = writer.BeginTransaction(deferred: false);
-            var result = work(writer, tx);
-            tx.Commit();
+            using (var tx = writer.BeginTransaction(deferred: false))
+            {
+                foreach (var write in batch)
+                {
+                    tx.Save("w");
+                    try
+                    {
+                        write.Execute(writer, tx);
+                        tx.Release("w");
+                        done.Add(write);
+                    }
+                    catch (Exception ex)
+                    {
+                        tx.Rollback("w");
+                        tx.Release("w");
+                        write.Fail(ex is SqliteException sqlite ? Unusable($"could not {write.Operation}", sqlite) : ex);
+                    }
+                }
+
+                tx.Commit();
+            }
+
             // Only commits that wrote rows grow the WAL (an empty claim poll does not).
             if (SQLitePCL.raw.sqlite3_total_changes(writer.Handle) != changesBefore
                 && ++_commitsSinceCheckpoint >= CommitsPerCheckpoint)
             {
                 _commitsSinceCheckpoint = 0;
-                //MUT
+                _checkpointRequests.Writer.TryWrite(true);
+            }
+        }
+        catch (Exception ex)
+        {
+            // BEGIN or COMMIT failed (locked, disk full, I/O error): nothing of the batch is on disk. Caught
+            // whatever it is, so that the writer task lives on and later writes do not wait forever.
+            foreach (var write in batch)
+            {
+                write.Fail(ex is SqliteException sqlite ? Unusable($"could not {write.Operation}", sqlite) : ex);
             }
 
-            return result;
+            return;
         }
-        catch (SqliteException ex)
+
+        foreach (var write in done)
         {
-            throw Unusable($"could not {operation}", ex);
+            write.Complete();
         }
-        finally
-        {
-            _writeLock.Release();
-        }
+    }
+
+    /// <summary>A write waiting for the writer task; its result is handed out only after the commit.</summary>
+    private abstract class PendingWrite(string operation, CancellationToken ct)
+    {
+        public string Operation { get; } = operation;
+
+        protected CancellationToken CancellationToken { get; } = ct;
+
+        public abstract void Execute(SqliteConnection connection, SqliteTransaction transaction);
+
+        public abstract void Complete();
+
+        public abstract void Fail(Exception error);
+
+        /// <summary>True (and the caller's task cancelled) when the caller gave up before the write ran.</summary>
+        public abstract bool CancelIfRequested();
+    }
+
+    private sealed class PendingWrite<T>(string operation, Func<SqliteConnection, SqliteTransaction, T> work,
+        CancellationToken ct) : PendingWrite(operation, ct)
+    {
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T _result = default!;
+
+        public Task<T> Task => _completion.Task;
+
+        public override void Execute(SqliteConnection connection, SqliteTransaction transaction) =>
+            _result = work(connection, transaction);
+
+        public override void Complete() => _completion.TrySetResult(_result);
+
+        public override void Fail(Exception error) => _completion.TrySetException(error);
+
+        public override bool CancelIfRequested() =>
+            CancellationToken.IsCancellationRequested && _completion.TrySetCanceled(CancellationToken);
     }
 
     private Task<T> ReadAsync<T>(string operation, Func<SqliteConnection, T> work, CancellationToken ct)

@@ -497,6 +497,16 @@ internal sealed class Executor
                     return CanonicalValue(field.Get(receiver));
                 }
 
+                if (receiver is Alertmanager.IGoDynamicFields dynamic && dynamic.TryGetField(fieldName, out var extra))
+                {
+                    if (hasArgs)
+                    {
+                        throw Error($"{fieldName} has arguments but cannot be invoked as function");
+                    }
+
+                    return CanonicalValue(extra);
+                }
+
                 break;
             case GoKind.Map when type.Key == GoType.String || type.Key is null:
                 {

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using Promoter.Templating;
+using Promoter.Templating.Alertmanager;
+
+namespace Promoter.Host.Cli;
+
+/// <summary>
+/// <c>promoter template render</c>: the same flags and output as <c>amtool template render</c>, so a
+/// template can be checked against both and the outputs compared directly.
+/// </summary>
+internal static class TemplateCommand
+{
+    public static Command Create()
+    {
+        var template = new Command("template", "Work with Go templates.");
+        var render = new Command("render", "Render a template with Alertmanager data, like `amtool template render`.");
+        var glob = new Option<string[]>("--template.glob") { Description = "Glob of template files to load (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var text = new Option<string>("--template.text") { Description = "The template text to execute.", Required = true };
+        var data = new Option<string?>("--template.data") { Description = "A JSON file with Alertmanager webhook data (default: amtool's sample data)." };
+        var profile = new Option<string>("--profile") { Description = "Function set: alertmanager or dingtalk.", DefaultValueFactory = _ => "alertmanager" };
+        render.Options.Add(glob);
+        render.Options.Add(text);
+        render.Options.Add(data);
+        render.Options.Add(profile);
+        render.SetAction(parse => Run(parse.GetValue(glob) ?? [], parse.GetValue(text)!, parse.GetValue(data), parse.GetValue(profile)!));
+        template.Subcommands.Add(render);
+        return template;
+    }
+
+    private static int Run(string[] globs, string text, string? dataFile, string profileName)
+    {
+        FunctionProfile profile;
+        switch (profileName.ToLowerInvariant())
+        {
+            case "alertmanager":
+                profile = FunctionProfile.Alertmanager;
+                break;
+            case "dingtalk":
+                profile = FunctionProfile.DingTalk;
+                break;
+            default:
+                Console.Error.WriteLine($"--profile: '{profileName}' is not alertmanager or dingtalk");
+                return 1;
+        }
+
+        string? json = null;
+        if (dataFile is not null)
+        {
+            try
+            {
+                json = File.ReadAllText(dataFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"--template.data: cannot read {dataFile}: {e.Message}");
+                return 1;
+            }
+        }
+
+        try
+        {
+            var files = globs.SelectMany(Expand).ToList();
+            Console.Out.Write(AmtoolCompatibleRenderer.Render(files, text, json, profile));
+            Console.Out.Flush();
+            return 0;
+        }
+        catch (TemplateException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 1;
+        }
+    }
+
+    /// <summary>Expands a glob as Go's filepath.Glob does for the common case: wildcards in the file name.</summary>
+    internal static IEnumerable<string> Expand(string glob)
+    {
+        var dir = Path.GetDirectoryName(glob);
+        var pattern = Path.GetFileName(glob);
+        dir = string.IsNullOrEmpty(dir) ? "." : dir;
+        if (!Directory.Exists(dir))
+        {
+            return [];
+        }
+
+        return pattern.IndexOfAny(['*', '?', '[']) < 0
+            ? File.Exists(glob) ? [glob] : []
+            : Directory.GetFiles(dir, pattern).Order(StringComparer.Ordinal);
+    }
+}
