@@ -72,6 +72,15 @@ public sealed class DedupeTests
     }
 
     [Fact]
+    public void Compute_FixedGroup_SameKeyAcrossVersions()
+    {
+        // A resend that arrives across an upgrade (or at another replica) must still match, so the format may
+        // only change on purpose. The value was computed independently (Python hashlib) from the format
+        // described in DedupeKey.cs: length-prefixed UTF-8 fields, alerts sorted, times as UTC ticks.
+        Assert.Equal("b0970991f61ce08443af7453a76987675b8c381473f87caf0b04a7d271fb38e8", DedupeKey.Compute(TwoAlerts()));
+    }
+
+    [Fact]
     public void Compute_AnyGroup_Sha256LowerHex()
     {
         var key = DedupeKey.Compute(TwoAlerts());

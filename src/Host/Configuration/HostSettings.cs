@@ -55,6 +55,9 @@ internal sealed record PluginSection(string Kind, string Name, string Type, Plug
 internal sealed record ReceiverSettings(string Name, string? Renderer, string? Store, IReadOnlyList<string> Channels,
     SourceLocation Location, string Path)
 {
+    /// <summary>Where each channel reference is written, for error messages.</summary>
+    public IReadOnlyList<SourceLocation> ChannelLocations { get; init; } = [];
+
     /// <summary>The catch-all receiver <c>*</c> takes every receiver name that is not configured.</summary>
     public bool IsCatchAll => Name == "*";
 }

@@ -230,7 +230,8 @@ internal static class HostSettingsReader
                     r.ReportUnknownKeys();
                     if (name is not null)
                     {
-                        result.Add(new ReceiverSettings(name, renderer, store, channels, m.Location, path));
+                        var locations = m["channels"] is SettingsSequence cs ? cs.Items.Select(n => n.Location).ToList() : [];
+                        result.Add(new ReceiverSettings(name, renderer, store, channels, m.Location, path) { ChannelLocations = locations });
                     }
                 }
 
@@ -253,7 +254,7 @@ internal static class HostSettingsReader
                 var name = r.Channels[i];
                 if (!sections["channels"].Any(c => c.Name == name))
                 {
-                    diagnostics.Add(r.Location, $"{r.Path}.channels[{i}]", $"channel '{name}' is not defined",
+                    diagnostics.Add(i < r.ChannelLocations.Count ? r.ChannelLocations[i] : r.Location, $"{r.Path}.channels[{i}]", $"channel '{name}' is not defined",
                         Known("channels", "channel"));
                 }
             }

@@ -226,9 +226,26 @@ internal sealed partial class PluginLoader(IServiceProvider hostServices, ILogge
                 {
                     queue.Enqueue(loaded);
                 }
+                else if (!PluginLoadContext.IsSharedWithHost(reference) && !IsFramework(loaded))
+                {
+                    // Resolved from the host's own files: the plugin would work here by accident and break
+                    // with the next host build. Its dependencies must be in its folder.
+                    throw new FileNotFoundException(
+                        $"{reference.Name} {reference.Version} is not in the plugin folder (publish the plugin with its dependencies)");
+                }
             }
         }
     }
+
+    private static readonly string[] FrameworkDirectories =
+    [
+        Path.GetDirectoryName(typeof(object).Assembly.Location)!,
+        Path.GetDirectoryName(typeof(Microsoft.AspNetCore.Http.HttpContext).Assembly.Location)!,
+    ];
+
+    private static bool IsFramework(Assembly assembly) =>
+        assembly.Location.Length == 0
+        || FrameworkDirectories.Any(d => assembly.Location.StartsWith(d + Path.DirectorySeparatorChar, StringComparison.Ordinal));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Plugins folder {Directory} does not exist; no plugins loaded")]
     private static partial void LogNoPluginsDirectory(ILogger logger, string directory);

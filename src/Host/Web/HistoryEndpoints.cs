@@ -46,19 +46,19 @@ internal static class HistoryEndpoints
                 return Results.Text(ToCsv(alerts), "text/csv; charset=utf-8");
             }
 
-            return Results.Json(alerts, WebJson.Default.IReadOnlyListAlertRecord);
+            return Results.Json(alerts, WebJson.Api.IReadOnlyListAlertRecord);
         });
         app.MapGet("/api/v1/alerts/{fingerprint}/history", async (string fingerprint, IStateStore store, CancellationToken ct) =>
         {
             var history = await store.GetAlertHistoryAsync(fingerprint, ct);
             return history is null
-                ? Results.Json(new ErrorBody("error", $"no alert with fingerprint '{fingerprint}' in the history"), WebJson.Default.ErrorBody, statusCode: 404)
-                : Results.Json(history, WebJson.Default.AlertHistory);
+                ? Results.Json(new ErrorBody("error", $"no alert with fingerprint '{fingerprint}' in the history"), WebJson.Api.ErrorBody, statusCode: 404)
+                : Results.Json(history, WebJson.Api.AlertHistory);
         });
     }
 
     private static IResult Bad(string message) =>
-        Results.Json(new ErrorBody("error", message), WebJson.Default.ErrorBody, statusCode: StatusCodes.Status400BadRequest);
+        Results.Json(new ErrorBody("error", message), WebJson.Api.ErrorBody, statusCode: StatusCodes.Status400BadRequest);
 
     private static bool TryParseTime(string s, out DateTimeOffset t)
     {

@@ -21,8 +21,8 @@ internal static class OperationsEndpoints
         {
             var errors = await holder.ReloadAsync(ct);
             return errors.Count == 0
-                ? Results.Json(new ReloadResult("success", []), WebJson.Default.ReloadResult)
-                : Results.Json(new ReloadResult("error", errors.Select(e => e.ToString()).ToList()), WebJson.Default.ReloadResult,
+                ? Results.Json(new ReloadResult("success", []), WebJson.Api.ReloadResult)
+                : Results.Json(new ReloadResult("error", errors.Select(e => e.ToString()).ToList()), WebJson.Api.ReloadResult,
                     statusCode: StatusCodes.Status400BadRequest);
         });
         app.MapGet("/metrics", async (PrometheusTextExporter exporter, PromoterMetrics metrics, IStateStore store, TimeProvider time, CancellationToken ct) =>
@@ -40,7 +40,7 @@ internal static class OperationsEndpoints
             return Results.Text(exporter.Collect(), "text/plain; version=0.0.4; charset=utf-8");
         });
         app.MapGet("/api/v1/plugins", (RuntimeHolder holder) => Results.Json(
-            holder.Catalog.Plugins.Select(ToView).ToList(), WebJson.Default.ListPluginView));
+            holder.Catalog.Plugins.Select(ToView).ToList(), WebJson.Api.ListPluginView));
     }
 
     public static PluginView ToView(PluginStatus p) =>

@@ -16,7 +16,7 @@ internal static class ToolsEndpoints
             RenderRequestBody? body;
             try
             {
-                body = await context.Request.ReadFromJsonAsync(WebJson.Default.RenderRequestBody, ct);
+                body = await context.Request.ReadFromJsonAsync(WebJson.Api.RenderRequestBody, ct);
             }
             catch (System.Text.Json.JsonException e)
             {
@@ -61,7 +61,7 @@ internal static class ToolsEndpoints
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 return Results.Json(new ErrorBody("error", Pipeline.SecretRedactor.Redact(e.Message, runtime.Secrets)),
-                    WebJson.Default.ErrorBody, statusCode: StatusCodes.Status502BadGateway);
+                    WebJson.Api.ErrorBody, statusCode: StatusCodes.Status502BadGateway);
             }
 
             if (body.Store is null)
@@ -76,10 +76,10 @@ internal static class ToolsEndpoints
 
             var stored = await store.SaveAsync(image.Content, image.ContentType, ct);
             return Results.Json(new RenderStoredResponse(stored.Url.ToString(), stored.Key, stored.IsPublic, stored.ExpiresAt),
-                WebJson.Default.RenderStoredResponse);
+                WebJson.Api.RenderStoredResponse);
         });
     }
 
     private static IResult Bad(string message) =>
-        Results.Json(new ErrorBody("error", message), WebJson.Default.ErrorBody, statusCode: StatusCodes.Status400BadRequest);
+        Results.Json(new ErrorBody("error", message), WebJson.Api.ErrorBody, statusCode: StatusCodes.Status400BadRequest);
 }

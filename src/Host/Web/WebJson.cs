@@ -27,4 +27,16 @@ internal sealed record PreviewResponse(string Output);
 [JsonSerializable(typeof(PreviewRequestBody))]
 [JsonSerializable(typeof(PreviewResponse))]
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
-internal sealed partial class WebJson : JsonSerializerContext;
+internal sealed partial class WebJson : JsonSerializerContext
+{
+    /// <summary>
+    /// The context the API writes with: like <see cref="JsonSerializerContext"/>'s default but without escaping
+    /// quotes and non-ASCII text (error messages quote names: 'ops', and labels may be Chinese). The responses
+    /// are application/json, never embedded in HTML, so the relaxed encoder is safe here.
+    /// </summary>
+    public static WebJson Api { get; } = new(new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new JsonStringEnumConverter() },
+    });
+}

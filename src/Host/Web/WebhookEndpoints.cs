@@ -105,7 +105,7 @@ internal static partial class WebhookEndpoints
         Count(metrics, receiverName, result.Duplicate ? "duplicate" : "accepted");
         metrics.WebhookDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         return Results.Json(new WebhookAccepted(result.Duplicate ? "duplicate" : "accepted", result.GroupId, group.Alerts.Count, route.Channels),
-            WebJson.Default.WebhookAccepted);
+            WebJson.Api.WebhookAccepted);
     }
 
     private static void Count(PromoterMetrics metrics, string receiver, string result) =>
@@ -118,7 +118,7 @@ internal static partial class WebhookEndpoints
             context.Response.Headers.RetryAfter = "5";
         }
 
-        return Results.Json(new ErrorBody("error", message), WebJson.Default.ErrorBody, statusCode: status);
+        return Results.Json(new ErrorBody("error", message), WebJson.Api.ErrorBody, statusCode: status);
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, long max, CancellationToken ct)

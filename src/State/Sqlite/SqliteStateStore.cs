@@ -47,10 +47,10 @@ public sealed class SqliteStateStore : IStateStore
     private readonly SemaphoreSlim _lifecycleLock = new(1, 1);
     private readonly Channel<PendingWrite> _writes =
         Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
-    private Task? _writerLoop;
     private readonly Channel<bool> _checkpointRequests =
         Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private SqliteConnection? _writer;
+    private Task? _writerLoop;
     private Task? _checkpointLoop;
     private int _commitsSinceCheckpoint;
     private bool _disposed;
@@ -169,6 +169,7 @@ public sealed class SqliteStateStore : IStateStore
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(group.Group);
         ArgumentNullException.ThrowIfNull(group.Channels);
+        ArgumentNullException.ThrowIfNull(group.DedupeKey);
 
         // Serialised before taking the write lock: the lock is held only for the SQL.
         var g = group.Group;
@@ -797,6 +798,7 @@ public sealed class SqliteStateStore : IStateStore
     private void CommitBatch(SqliteConnection writer, List<PendingWrite> batch)
     {
         var done = new List<PendingWrite>(batch.Count);
+        var started = _time.GetTimestamp();
         try
         {
             var changesBefore = SQLitePCL.raw.sqlite3_total_changes(writer.Handle);
@@ -822,6 +824,9 @@ public sealed class SqliteStateStore : IStateStore
                 tx.Commit();
             }
 
+            StateMetrics.CommitDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
+            StateMetrics.WritesPerCommit.Record(batch.Count);
+
             // Only commits that wrote rows grow the WAL (an empty claim poll does not).
             if (SQLitePCL.raw.sqlite3_total_changes(writer.Handle) != changesBefore
                 && ++_commitsSinceCheckpoint >= CommitsPerCheckpoint)
@@ -834,6 +839,7 @@ public sealed class SqliteStateStore : IStateStore
         {
             // BEGIN or COMMIT failed (locked, disk full, I/O error): nothing of the batch is on disk. Caught
             // whatever it is, so that the writer task lives on and later writes do not wait forever.
+            StateMetrics.CommitFailures.Add(1);
             foreach (var write in batch)
             {
                 write.Fail(ex is SqliteException sqlite ? Unusable($"could not {write.Operation}", sqlite) : ex);

@@ -564,7 +564,7 @@ internal sealed class Executor
 
     private object? EvalCall(object? dot, GoCallable fn, bool isBuiltin, Node node, string name, List<Node>? argNodes, object? final, object? receiver)
     {
-        var args = argNodes is null ? [] : argNodes.GetRange(1, argNodes.Count - 1);
+        var args = argNodes is null || argNodes.Count == 0 ? [] : argNodes.GetRange(1, argNodes.Count - 1);
         var numIn = args.Count + (final != MissingValue ? 1 : 0);
         var numParams = fn.Params.Length;
         var numFixed = args.Count;

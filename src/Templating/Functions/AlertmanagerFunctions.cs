@@ -228,7 +228,8 @@ internal static class GoRegex
         try
         {
             // RE2 has no backreferences or lookaround; the shared syntax means the same in both engines.
-            r = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            // Go spells named groups (?P<name>…); .NET spells them (?<name>…).
+            r = new Regex(pattern.Replace("(?P<", "(?<", StringComparison.Ordinal), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
         }
         catch (ArgumentException e)
         {

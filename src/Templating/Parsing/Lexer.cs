@@ -383,13 +383,14 @@ internal sealed class Lexer
                 _parenDepth++;
                 return State.InsideAction;
             case ')':
+                // Go emits the parenthesis before reporting, so the parser names it ("unexpected ")" in command").
+                Emit(ItemType.RightParen);
                 _parenDepth--;
                 if (_parenDepth < 0)
                 {
-                    return Error("unexpected right paren");
+                    return Error("unexpected right paren " + GoQuote.RuneU(r));
                 }
 
-                Emit(ItemType.RightParen);
                 return State.InsideAction;
         }
 

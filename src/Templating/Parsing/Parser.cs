@@ -366,6 +366,7 @@ internal sealed class Parser
         if (v.Type == ItemType.Variable)
         {
             NextNonSpace();
+            var variableIndex = _index - 1;
             var tokenAfterVariable = Peek();
             var next = PeekNonSpace();
             if (next.Type is ItemType.Assign or ItemType.Declare)
@@ -397,7 +398,7 @@ internal sealed class Parser
             {
                 // Not a declaration: the variable starts the first command.
                 _ = tokenAfterVariable;
-                Backup();
+                _index = variableIndex;
             }
         }
 

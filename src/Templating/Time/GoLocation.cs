@@ -45,6 +45,11 @@ public sealed class GoLocation
 
     public bool IsFixed => _zone is null;
 
+    /// <summary>Go prints a location as its name ("" for a fixed zone from a parsed offset).</summary>
+    public string String() => Name;
+
+    public override string ToString() => Name;
+
     public static GoLocation Fixed(string name, int offsetSeconds) => new(name, offsetSeconds, name);
 
     /// <summary>Go's time.LoadLocation: "" and "UTC" are UTC, "Local" is Local, otherwise an IANA name.</summary>

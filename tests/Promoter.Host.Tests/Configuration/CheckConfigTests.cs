@@ -15,7 +15,7 @@ public sealed class CheckConfigTests
 
         var errors = stderr.ToString();
         Assert.Equal(1, code);
-        Assert.Contains("three-mistakes.yaml:3:1: lissten: unknown key 'lissten' (fix: did you mean 'listen'?)", errors, StringComparison.Ordinal);
+        Assert.Contains("three-mistakes.yaml:3:10: lissten: unknown key 'lissten' (fix: did you mean 'listen'?)", errors, StringComparison.Ordinal);
         Assert.Contains("delivery.deadline: '1 hour' is not a duration", errors, StringComparison.Ordinal);
         Assert.Contains("receivers[0].channels[1]: channel 'missing-channel' is not defined (fix: use one of: ops-log)", errors, StringComparison.Ordinal);
         Assert.Contains("3 error(s)", errors, StringComparison.Ordinal);

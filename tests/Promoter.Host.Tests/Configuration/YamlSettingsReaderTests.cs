@@ -50,7 +50,7 @@ public sealed class YamlSettingsReaderTests
     }
 
     [Theory]
-    [InlineData("a: [1, 2", 1)]
+    [InlineData("a: [1, 2", 2)]
     [InlineData("a: 1\na: 2", 2)]
     [InlineData("a:\n  b: 1\n c: 2", 3)]
     public void Read_InvalidYaml_OneErrorWithLine(string yaml, int line)

@@ -56,7 +56,7 @@ public static class AmtoolOracle
         }
 
         const string prefix = "amtool: error: ";
-        var err = stderr.Result.TrimEnd();
+        var err = stderr.Result.TrimEnd('\n');
         return (null, err.StartsWith(prefix, StringComparison.Ordinal) ? err[prefix.Length..] : err);
     }
 }

@@ -29,7 +29,7 @@ public sealed record TemplateCase(string File, string Name, string Text, string 
         var list = new List<TemplateCase>();
         foreach (var file in Directory.GetFiles(CasesDirectory, "*.cases").Order(StringComparer.Ordinal))
         {
-            list.AddRange(Parse(file, File.ReadAllText(file)));
+            list.AddRange(Parse(file, System.IO.File.ReadAllText(file)));
         }
 
         var dup = list.GroupBy(c => c.Id).FirstOrDefault(g => g.Count() > 1);
@@ -78,12 +78,6 @@ public sealed record TemplateCase(string File, string Name, string Text, string 
                 }
 
                 var text = sb.ToString();
-                // Blocks end with the newline before the next header (or a blank line at the end of the file).
-                while (text.EndsWith("\n\n", StringComparison.Ordinal) && key == "text" && false)
-                {
-                    text = text[..^1];
-                }
-
                 return text.EndsWith('\n') ? text[..^1] : text;
             }
 

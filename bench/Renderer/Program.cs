@@ -1,0 +1,159 @@
+// Renders an 800×400 chart of 3 series × 300 points: in-process (SVG writer + librsvg + our PNG encoder),
+// then the same SVG through an rsvg-convert process and a headless Chromium screenshot. Prints p50/p99 and ratios.
+using System.Diagnostics;
+using System.Globalization;
+using Promoter.Renderer.Prometheus.Chart;
+using Promoter.Renderer.Prometheus.Client;
+using Promoter.Renderer.Prometheus.Inference;
+using Promoter.Renderer.Prometheus.Raster;
+
+var iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 300;
+var processRuns = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 15;
+var now = DateTimeOffset.UtcNow;
+var model = new ChartModel
+{
+    Title = "HighCpuUsage",
+    Expression = "avg by (instance) (rate(node_cpu_seconds_total{mode!=\"idle\"}[5m])) > 0.8",
+    From = now.AddSeconds(-300 * 12),
+    To = now,
+    Step = TimeSpan.FromSeconds(12),
+    Series = Enumerable.Range(0, 3).Select(s => new ChartSeries($"{{instance=\"node-{s}:9100\"}}",
+        Enumerable.Range(0, 300).Select(i => new Sample(now.ToUnixTimeSeconds() - ((299 - i) * 12),
+            0.5 + (0.1 * s) + (0.2 * Math.Sin((i / 20.0) + s)) + (0.03 * Math.Sin(i * 1.3)))).ToList())).ToList(),
+    Threshold = 0.8,
+    Direction = BreachDirection.Above,
+    FiringAt = now.AddMinutes(-20),
+    Unit = Unit.PercentUnit,
+};
+
+static (double P50, double P99, double Mean) Stats(List<double> ms)
+{
+    ms.Sort();
+    return (ms[ms.Count / 2], ms[Math.Min(ms.Count - 1, (int)Math.Ceiling(ms.Count * 0.99) - 1)], ms.Average());
+}
+
+void Report(string name, List<double> ms, double? baseline = null)
+{
+    var (p50, p99, mean) = Stats(ms);
+    var ratio = baseline is { } b ? $"  ×{p50 / b:F1} vs in-process" : "";
+    Console.WriteLine($"{name,-34} n={ms.Count,4}  p50={p50,8:F2} ms  p99={p99,8:F2} ms  mean={mean,8:F2} ms{ratio}");
+}
+
+var results = new Dictionary<string, List<double>>();
+foreach (var scale in new[] { 1.0, 2.0 })
+{
+    var style = new ChartStyle { Scale = scale };
+    var svg = SvgChartWriter.Write(model, style);
+    for (var i = 0; i < 20; i++)
+    {
+        PngRasterizer.Rasterize(svg, style); // warm-up: JIT, fontconfig, pango caches
+    }
+
+    List<double> svgMs = [], total = [], rasterMs = [];
+    var size = 0;
+    for (var i = 0; i < iterations; i++)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        var s = SvgChartWriter.Write(model, style);
+        var t1 = Stopwatch.GetTimestamp();
+        var png = PngRasterizer.Rasterize(s, style);
+        var t2 = Stopwatch.GetTimestamp();
+        svgMs.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
+        rasterMs.Add(Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
+        total.Add(Stopwatch.GetElapsedTime(t0, t2).TotalMilliseconds);
+        size = png.Length;
+    }
+
+    // Breakdown: librsvg drawing alone, then our encoder alone on the same pixels.
+    var bytes = System.Text.Encoding.UTF8.GetBytes(svg);
+    List<double> drawOnly = [], encodeOnly = [];
+    for (var i = 0; i < iterations; i++)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        LibRsvg.Render(bytes, style.PixelWidth, style.PixelHeight, (_, _, _, _) => 0);
+        drawOnly.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+        LibRsvg.Render(bytes, style.PixelWidth, style.PixelHeight, (px, w, h, stride) =>
+        {
+            var t1 = Stopwatch.GetTimestamp();
+            PngEncoder.Encode(px, w, h, stride);
+            encodeOnly.Add(Stopwatch.GetElapsedTime(t1).TotalMilliseconds);
+            return 0;
+        });
+    }
+
+    var label = $"scale {scale} ({style.PixelWidth}x{style.PixelHeight})";
+    Console.WriteLine($"-- in-process, {label}, PNG {size / 1024.0:F1} KiB");
+    Report("  SVG writer", svgMs);
+    Report("  librsvg + PNG encoder", rasterMs);
+    Report("  total", total);
+    Report("    of which librsvg drawing", drawOnly);
+    Report("    of which PNG encoding", encodeOnly);
+    results[label] = total;
+
+    // Many threads at once: throughput on this machine's cores.
+    var parallelSw = Stopwatch.StartNew();
+    Parallel.For(0, iterations, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, _ => PngRasterizer.Rasterize(SvgChartWriter.Write(model, style), style));
+    Console.WriteLine($"  parallel ({Environment.ProcessorCount} threads): {iterations / parallelSw.Elapsed.TotalSeconds:F0} charts/s");
+}
+
+var inProcessP50 = Stats(results.First().Value).P50;
+var peakManaged = GC.GetTotalMemory(false) / (1024.0 * 1024);
+Process.GetCurrentProcess().Refresh();
+Console.WriteLine($"in-process peak working set: {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):F1} MiB (managed heap now {peakManaged:F1} MiB)");
+
+var dir = Directory.CreateTempSubdirectory("promoter-bench-").FullName;
+var svgPath = Path.Combine(dir, "chart.svg");
+File.WriteAllText(svgPath, SvgChartWriter.Write(model, new ChartStyle()));
+
+List<double> rsvg = [];
+long rsvgPeak = 0;
+for (var i = 0; i < processRuns; i++)
+{
+    var (ms, peak) = Run("rsvg-convert", ["-o", Path.Combine(dir, "rsvg.png"), svgPath]);
+    rsvg.Add(ms);
+    rsvgPeak = Math.Max(rsvgPeak, peak);
+}
+
+Report("rsvg-convert process", rsvg, inProcessP50);
+Console.WriteLine($"  rsvg-convert peak RSS: {rsvgPeak / 1024.0:F1} MiB");
+
+List<double> chromium = [];
+long chromiumPeak = 0;
+for (var i = 0; i < Math.Max(3, processRuns / 3); i++)
+{
+    var profile = Directory.CreateTempSubdirectory("promoter-chromium-").FullName;
+    var (ms, peak) = Run("chromium",
+    [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", $"--user-data-dir={profile}", $"--screenshot={Path.Combine(dir, "chromium.png")}",
+        "--window-size=800,400", svgPath,
+    ]);
+    chromium.Add(ms);
+    chromiumPeak = Math.Max(chromiumPeak, peak);
+    Directory.Delete(profile, recursive: true);
+}
+
+Report("chromium --headless --screenshot", chromium, inProcessP50);
+Console.WriteLine($"  chromium peak RSS (largest process of its tree): {chromiumPeak / 1024.0:F1} MiB");
+
+// Runs a program under /usr/bin/time to get its peak resident set size (KiB).
+static (double Ms, long PeakKiB) Run(string program, string[] arguments)
+{
+    var psi = new ProcessStartInfo("/usr/bin/time") { RedirectStandardError = true, RedirectStandardOutput = true };
+    psi.ArgumentList.Add("-f");
+    psi.ArgumentList.Add("MAXRSS=%M");
+    psi.ArgumentList.Add(program);
+    foreach (var a in arguments)
+    {
+        psi.ArgumentList.Add(a);
+    }
+
+    var sw = Stopwatch.StartNew();
+    using var p = Process.Start(psi)!;
+    var err = p.StandardError.ReadToEndAsync();
+    p.StandardOutput.ReadToEnd();
+    p.WaitForExit();
+    var ms = sw.Elapsed.TotalMilliseconds;
+    var line = err.Result.Split('\n').LastOrDefault(l => l.StartsWith("MAXRSS=", StringComparison.Ordinal));
+    return (ms, line is null ? 0 : long.Parse(line[7..], CultureInfo.InvariantCulture));
+}
