@@ -31,6 +31,10 @@ internal sealed class WebhookChannel(string name, WebhookOptions options, ICompi
             request.Headers.TryAddWithoutValidation("Authorization", auth);
         }
 
+        // The same on every attempt of this delivery: a sink that remembers it can drop the resend that
+        // follows a crash between its 2xx and Promoter recording that 2xx (delivery is at-least-once there).
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", notification.DeliveryId);
+
         var exchange = await http.SendAsync(request, Service, cancellationToken).ConfigureAwait(false);
         if (exchange.Failure is { } failure)
         {

@@ -11,6 +11,19 @@ public class ExampleImagesTests
 {
     public static TheoryData<string> Names() => ["chart-firing", "chart-resolved", "chart-cjk", "chart-dark", "chart-no-data"];
 
+    /// <summary>
+    /// docs/images/ when PROMOTER_UPDATE_DOCS_IMAGES=1 (to refresh the committed examples), else a temp folder,
+    /// so that an ordinary test run leaves the tree unchanged.
+    /// </summary>
+    public static string OutputDirectory()
+    {
+        var dir = Environment.GetEnvironmentVariable("PROMOTER_UPDATE_DOCS_IMAGES") == "1"
+            ? Path.Combine(TestPaths.RepositoryRoot, "docs", "images")
+            : Path.Combine(Path.GetTempPath(), "promoter-renderer-images");
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
     internal static (ChartModel Model, ChartStyle Style) Example(string name)
     {
         var shanghai = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
@@ -71,8 +84,6 @@ public class ExampleImagesTests
         var decoded = DecodedPng.Decode(png);
         Assert.Equal((style.PixelWidth, style.PixelHeight), (decoded.Width, decoded.Height));
         Assert.True(decoded.CountDistinctColours() > 8, "not blank");
-        var dir = Path.Combine(TestPaths.RepositoryRoot, "docs", "images");
-        Directory.CreateDirectory(dir);
-        File.WriteAllBytes(Path.Combine(dir, name + ".png"), png);
+        File.WriteAllBytes(Path.Combine(OutputDirectory(), name + ".png"), png);
     }
 }

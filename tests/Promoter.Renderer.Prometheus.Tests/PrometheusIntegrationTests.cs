@@ -61,9 +61,7 @@ public class PrometheusIntegrationTests(PrometheusServer prometheus) : IClassFix
         Assert.True(png.CountNear("#d62d41", 30) > 50, "the threshold colour is drawn");
         Assert.True(png.CountDistinctColours() > 20, "not a blank picture");
 
-        var docs = Path.Combine(TestPaths.RepositoryRoot, "docs", "images");
-        Directory.CreateDirectory(docs);
-        await File.WriteAllBytesAsync(Path.Combine(docs, "chart-prometheus-live.png"), pngImage.Content.ToArray());
+        await File.WriteAllBytesAsync(Path.Combine(ExampleImagesTests.OutputDirectory(), "chart-prometheus-live.png"), pngImage.Content.ToArray());
     }
 
     [Fact]

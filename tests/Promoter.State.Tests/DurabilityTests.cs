@@ -35,8 +35,9 @@ public sealed class DurabilityTests
         var folder = TestPaths.NewTempDirectory("promoter-state");
         var path = Path.Combine(folder, "state.db");
         var clock = new ManualTimeProvider(TempStore.T0);
-        // The first "process": queues, claims, then is never disposed.
-        var first = SqliteStateStore.Open(path, clock, null);
+        // The first "process": queues, claims, then is never disposed. (Its lock file would keep the second
+        // store out; a real dead process loses its lock, see CrashTests.)
+        var first = SqliteStateStore.Open(path, clock, null, new SqliteStateStoreOptions { SingleProcessLock = false });
         await first.InitializeAsync(None);
         var g = Groups.Firing("A", "a1", TempStore.T0);
         await first.EnqueueAsync(new NewGroup(g, "{}", ["C"], TempStore.T0, DedupeKey.Compute(g), TimeSpan.FromMinutes(5)), None);
@@ -59,10 +60,12 @@ public sealed class DurabilityTests
         await t.EnqueueAsync(g, TempStore.T0, "C");
         await t.Store.DisposeAsync();
 
-        await using var reopened = await t.OpenAnotherAsync(t.DatabasePath);
-        await using var again = await t.OpenAnotherAsync(t.DatabasePath);
+        await using (var reopened = await t.OpenAnotherAsync(t.DatabasePath))
+        {
+            Assert.Single(await reopened.ClaimDueAsync(1, TempStore.T0, Lease, "w", None));
+        }
 
-        Assert.Single(await reopened.ClaimDueAsync(1, TempStore.T0, Lease, "w", None));
+        await using var again = await t.OpenAnotherAsync(t.DatabasePath);
         Assert.True((await again.EnqueueAsync(new NewGroup(g, "{}", ["C"], TempStore.T0.AddMinutes(1),
             DedupeKey.Compute(g), TimeSpan.FromMinutes(5)), None)).Duplicate);
         await using var c = new SqliteConnection($"Data Source={t.DatabasePath}");
@@ -87,6 +90,37 @@ public sealed class DurabilityTests
 
         Assert.Contains("schema version 99", ex.Message);
         Assert.Contains("newer Promoter", ex.Message);
+    }
+
+    [Fact]
+    public async Task Initialize_SecondProcessOnSameFile_RefusedUntilFirstExits()
+    {
+        await using var t = await TempStore.CreateAsync();
+        var options = new SqliteStateStoreOptions { BusyTimeout = TimeSpan.FromMilliseconds(300) };
+        await using var second = SqliteStateStore.Open(t.DatabasePath, TimeProvider.System, null, options);
+
+        var ex = await Assert.ThrowsAsync<StateStoreException>(() => second.InitializeAsync(None));
+        Assert.Contains("in use by another Promoter process", ex.Message);
+        Assert.Contains("state.db.lock", ex.Message);
+
+        await t.Store.DisposeAsync();
+        await second.InitializeAsync(None);
+        Assert.Equal(0, (await second.GetQueueStatsAsync(TempStore.T0, None)).Pending);
+    }
+
+    [Fact]
+    public async Task Initialize_FirstExitsWhileSecondWaits_SecondStarts()
+    {
+        await using var t = await TempStore.CreateAsync();
+        await using var second = SqliteStateStore.Open(t.DatabasePath, TimeProvider.System, null,
+            new SqliteStateStoreOptions { BusyTimeout = TimeSpan.FromSeconds(20) });
+
+        var starting = second.InitializeAsync(None);
+        await Task.Delay(300);
+        Assert.False(starting.IsCompleted);
+        await t.Store.DisposeAsync();
+
+        await starting;
     }
 
     [Fact]

@@ -231,6 +231,32 @@ public sealed class OutboxTests
         Assert.DoesNotContain(claimed, c => c.Group.Alerts[0].Name == "Broken");
     }
 
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("{\"format\":99,\"receiver\":\"ops\"}")]
+    public async Task ClaimDue_GroupUnreadable_DeliveryFailsAndChannelMovesOn(string storedJson)
+    {
+        await using var t = await TempStore.CreateAsync();
+        var bad = await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C");
+        var good = await t.EnqueueAsync(Groups.Firing("B", "b1", TempStore.T0), TempStore.T0, "C");
+        await using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={t.DatabasePath};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "UPDATE alert_groups SET group_json = $json WHERE id = $id";
+            cmd.Parameters.AddWithValue("$json", storedJson);
+            cmd.Parameters.AddWithValue("$id", bad.GroupId);
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+
+        Assert.Empty(await t.Store.ClaimDueAsync(10, TempStore.T0, Lease, "w", None));
+        var next = Assert.Single(await t.Store.ClaimDueAsync(10, TempStore.T0, Lease, "w", None));
+
+        Assert.Equal(good.GroupId, next.GroupId);
+        var failed = Assert.Single((await t.Store.GetAlertHistoryAsync("a1", None))!.Deliveries);
+        Assert.Equal((DeliveryState.Failed, "Unreadable"), (failed.State, failed.FailureReason));
+    }
+
     [Fact]
     public async Task Enqueue_CancelledBeforeRun_NothingWritten()
     {

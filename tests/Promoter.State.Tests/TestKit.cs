@@ -43,9 +43,9 @@ public sealed class TempStore : IAsyncDisposable
         return new TempStore(folder, store, clock);
     }
 
-    public async Task<SqliteStateStore> OpenAnotherAsync(string path)
+    public async Task<SqliteStateStore> OpenAnotherAsync(string path, SqliteStateStoreOptions? options = null)
     {
-        var store = SqliteStateStore.Open(path, Clock, null);
+        var store = SqliteStateStore.Open(path, Clock, null, options ?? new SqliteStateStoreOptions());
         await store.InitializeAsync(CancellationToken.None);
         return store;
     }

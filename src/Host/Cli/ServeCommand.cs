@@ -36,6 +36,8 @@ internal static partial class ServeCommand
         var settings = loaded.Settings!;
         Directory.CreateDirectory(settings.DataDirectory);
         var app = Build(configPath, overrides, settings);
+        // The exporter listens from the start: measurements taken before it exists would be lost.
+        _ = app.Services.GetRequiredService<PrometheusTextExporter>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Promoter");
 
         var holder = app.Services.GetRequiredService<RuntimeHolder>();

@@ -110,7 +110,8 @@ internal sealed partial class OutboxDispatcher(
             var (imgs, notes) = await images.GetAsync(d, runtime, route, stoppingToken);
             var notification = new Notification
             {
-                DeliveryId = d.DeliveryId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                // Row ids restart with a new database; the creation time keeps the id unique across them.
+                DeliveryId = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{d.CreatedAt.ToUnixTimeMilliseconds():x}-{d.DeliveryId}"),
                 Group = d.Group,
                 Images = imgs,
                 Notes = notes,

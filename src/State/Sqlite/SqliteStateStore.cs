@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -25,7 +26,7 @@ public sealed class SqliteStateStore : IStateStore
     // Bounds for text that comes from remote services, so a chatty error page cannot bloat the database.
     private const int MaxErrorLength = 4000;
     private const int MaxQueryLimit = 10_000;
-    private const int PruneBatch = 500;
+    private const int PruneBatch = 200;
 
     // SQLite's own checkpoint runs inside the commit that crosses wal_autocheckpoint pages (default 1000), and
     // copying ~4 MB back into the database with an fsync costs that one webhook request 10–20 ms: the p99 of
@@ -49,6 +50,7 @@ public sealed class SqliteStateStore : IStateStore
         Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<bool> _checkpointRequests =
         Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private FileStream? _processLock;
     private SqliteConnection? _writer;
     private Task? _writerLoop;
     private Task? _checkpointLoop;
@@ -108,6 +110,11 @@ public sealed class SqliteStateStore : IStateStore
             }
 
             CreateFolder();
+            if (_options.SingleProcessLock)
+            {
+                _processLock = await AcquireProcessLockAsync(ct).ConfigureAwait(false);
+            }
+
             var writer = new SqliteConnection(_writerConnectionString);
             try
             {
@@ -122,6 +129,8 @@ public sealed class SqliteStateStore : IStateStore
             catch
             {
                 writer.Dispose();
+                _processLock?.Dispose();
+                _processLock = null;
                 throw;
             }
         }
@@ -171,7 +180,7 @@ public sealed class SqliteStateStore : IStateStore
         ArgumentNullException.ThrowIfNull(group.Channels);
         ArgumentNullException.ThrowIfNull(group.DedupeKey);
 
-        // Serialised before taking the write lock: the lock is held only for the SQL.
+        // Serialised here, on the caller's thread: the writer task only runs the SQL.
         var g = group.Group;
         var groupJson = JsonSerializer.Serialize(StoredGroup.From(g), StateJsonContext.Relaxed.StoredGroup);
         var alerts = g.Alerts.Select(a => new
@@ -284,23 +293,24 @@ public sealed class SqliteStateStore : IStateStore
         }, ct);
     }
 
-    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(int max, DateTimeOffset now, TimeSpan lease,
+    public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(int max, DateTimeOffset now, TimeSpan lease,
         string owner, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(owner);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
         if (max <= 0)
         {
-            return [];
+            return Task.FromResult<IReadOnlyList<ClaimedDelivery>>([]);
         }
 
         var nowMs = ToMs(now);
-        var rows = await WriteAsync("claim deliveries", (c, tx) =>
+        return WriteAsync<IReadOnlyList<ClaimedDelivery>>("claim deliveries", (c, tx) =>
         {
             // The IN (… MIN(id) … GROUP BY channel) keeps each channel in arrival order: only the oldest
             // unfinished delivery of a channel can be handed out, and only when it is due and not leased.
-            var claimed = new List<(long Id, long GroupId, string Channel, string Receiver, int Attempts,
-                long CreatedAt, string? ResumeToken, string GroupJson)>();
+            var claimed = new List<ClaimedDelivery>();
+            var unreadable = new List<(long Id, string Error)>();
+            var groups = new Dictionary<long, AlertGroup>();
             using (var select = Command(c, tx, """
                 SELECT d.id, d.group_id, d.channel, d.receiver, d.attempts, d.created_at, d.resume_token,
                        g.group_json
@@ -318,8 +328,21 @@ public sealed class SqliteStateStore : IStateStore
                 using var r = select.ExecuteReader();
                 while (r.Read())
                 {
-                    claimed.Add((r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetInt32(4),
-                        r.GetInt64(5), r.IsDBNull(6) ? null : r.GetString(6), r.GetString(7)));
+                    var groupId = r.GetInt64(1);
+                    if (!groups.TryGetValue(groupId, out var group))
+                    {
+                        if (!TryReadGroup(r.GetString(7), out group, out var error))
+                        {
+                            unreadable.Add((r.GetInt64(0), error));
+                            continue;
+                        }
+
+                        groups[groupId] = group;
+                    }
+
+                    var created = FromMs(r.GetInt64(5));
+                    claimed.Add(new ClaimedDelivery(r.GetInt64(0), groupId, r.GetString(2), r.GetString(3), group,
+                        r.GetInt32(4), created, r.IsDBNull(6) ? null : r.GetString(6), created));
                 }
             }
 
@@ -331,33 +354,31 @@ public sealed class SqliteStateStore : IStateStore
                 update.Parameters.AddWithValue("$until", nowMs + (long)lease.TotalMilliseconds);
                 update.Parameters.AddWithValue("$owner", owner);
                 var id = update.Parameters.Add("$id", SqliteType.Integer);
-                foreach (var row in claimed)
+                foreach (var delivery in claimed)
                 {
-                    id.Value = row.Id;
+                    id.Value = delivery.DeliveryId;
                     update.ExecuteNonQuery();
                 }
             }
 
-            return claimed;
-        }, ct).ConfigureAwait(false);
-
-        // Parsed outside the write lock; groups shared by several claimed deliveries are parsed once.
-        var groups = new Dictionary<long, AlertGroup>();
-        var result = new List<ClaimedDelivery>(rows.Count);
-        foreach (var row in rows)
-        {
-            if (!groups.TryGetValue(row.GroupId, out var group))
+            // A row no worker could ever send would hold back its channel forever: it fails, visibly.
+            foreach (var (deliveryId, error) in unreadable)
             {
-                group = ReadGroup(row.GroupJson, row.GroupId);
-                groups[row.GroupId] = group;
+                using var fail = Command(c, tx, """
+                    UPDATE deliveries
+                    SET state = 'failed', failure_reason = 'Unreadable', last_error = $error, finished_at = $now,
+                        leased_until = NULL, lease_owner = NULL
+                    WHERE id = $id
+                    """);
+                fail.Parameters.AddWithValue("$id", deliveryId);
+                fail.Parameters.AddWithValue("$error", error);
+                fail.Parameters.AddWithValue("$now", nowMs);
+                fail.ExecuteNonQuery();
+                _logger.Unreadable(deliveryId, error);
             }
 
-            var created = FromMs(row.CreatedAt);
-            result.Add(new ClaimedDelivery(row.Id, row.GroupId, row.Channel, row.Receiver, group, row.Attempts,
-                created, row.ResumeToken, created));
-        }
-
-        return result;
+            return claimed;
+        }, ct);
     }
 
     public Task MarkSucceededAsync(long deliveryId, int attempts, string? messageId, DateTimeOffset at,
@@ -748,6 +769,11 @@ public sealed class SqliteStateStore : IStateStore
 
             using var probe = new SqliteConnection(_readerConnectionString);
             SqliteConnection.ClearPool(probe);
+            if (_processLock is not null)
+            {
+                await _processLock.DisposeAsync().ConfigureAwait(false);
+                _processLock = null;
+            }
         }
         finally
         {
@@ -938,6 +964,42 @@ public sealed class SqliteStateStore : IStateStore
         }
     }
 
+    /// <summary>
+    /// An exclusive lock on <c>&lt;database&gt;.lock</c> for the life of the store: <see cref="RecoverAsync"/>
+    /// clears every lease, which is only right when no other process works on the same file. A second
+    /// process (an overlapping restart) waits up to the busy timeout for the first to exit, then fails.
+    /// .NET takes FileShare.None as an flock(2) lock on Unix, which the kernel drops when a process dies.
+    /// </summary>
+    private async Task<FileStream> AcquireProcessLockAsync(CancellationToken ct)
+    {
+        var lockPath = _path + ".lock";
+        var deadline = _time.GetUtcNow() + _options.BusyTimeout;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                throw new StateStoreException(
+                    $"State database {_path}: cannot create {lockPath} ({ex.Message}). The folder must be " +
+                    "writable by the user running Promoter.", ex);
+            }
+            catch (IOException) when (_time.GetUtcNow() < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), _time, ct).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                throw new StateStoreException(
+                    $"State database {_path} is in use by another Promoter process (it holds {lockPath}). Stop " +
+                    "that process first, or give each instance its own state.sqlite; several replicas need the " +
+                    "PostgreSQL state store.", ex);
+            }
+        }
+    }
+
     private void CreateFolder()
     {
         var folder = Path.GetDirectoryName(_path);
@@ -1040,24 +1102,29 @@ public sealed class SqliteStateStore : IStateStore
         return current;
     }
 
-    private AlertGroup ReadGroup(string json, long groupId)
+    private static bool TryReadGroup(string json, [NotNullWhen(true)] out AlertGroup? group,
+        [NotNullWhen(false)] out string? error)
     {
         try
         {
-            var stored = JsonSerializer.Deserialize(json, StateJsonContext.Relaxed.StoredGroup)
-                ?? throw new JsonException("null");
-            if (stored.Format != StoredGroup.CurrentFormat)
+            var stored = JsonSerializer.Deserialize(json, StateJsonContext.Relaxed.StoredGroup);
+            if (stored is null || stored.Format != StoredGroup.CurrentFormat)
             {
-                throw new JsonException($"format {stored.Format}, expected {StoredGroup.CurrentFormat}");
+                group = null;
+                error = $"stored group format {stored?.Format.ToString(CultureInfo.InvariantCulture) ?? "null"}, " +
+                    $"this build reads format {StoredGroup.CurrentFormat}";
+                return false;
             }
 
-            return stored.ToAlertGroup();
+            group = stored.ToAlertGroup();
+            error = null;
+            return true;
         }
         catch (JsonException ex)
         {
-            throw new StateStoreException(
-                $"State database {_path}: group {groupId} cannot be read back ({ex.Message}); the row was " +
-                "written by another program or version.", ex);
+            group = null;
+            error = "the stored group is not valid JSON: " + ex.Message;
+            return false;
         }
     }
 

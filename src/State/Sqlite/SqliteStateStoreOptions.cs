@@ -22,4 +22,11 @@ public sealed record SqliteStateStoreOptions
 
     /// <summary>How long a statement waits for a lock held by another connection (a sqlite3 shell, a backup).</summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Hold an exclusive lock file beside the database so that a second process cannot use it at the same
+    /// time (its startup recovery would release the first one's leases and cause double sends). Only tests
+    /// that simulate a crashed process inside one process turn it off.
+    /// </summary>
+    public bool SingleProcessLock { get; init; } = true;
 }

@@ -36,4 +36,8 @@ internal static partial class StateStoreLog
     [LoggerMessage(EventId = 3008, Level = LogLevel.Warning,
         Message = "State database {Path}: background checkpoint failed ({Error}); SQLite's own checkpoint keeps the WAL bounded")]
     public static partial void CheckpointFailed(this ILogger logger, string path, string error);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Error,
+        Message = "Delivery {DeliveryId} failed without a send: its group cannot be read back ({Error}); was the row written by another program or version?")]
+    public static partial void Unreadable(this ILogger logger, long deliveryId, string error);
 }

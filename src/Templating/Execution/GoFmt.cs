@@ -857,11 +857,6 @@ internal static class GoFmt
                     }
 
                     var exp = dp - 1;
-                    if (digits.Length == 0)
-                    {
-                        exp = 0;
-                    }
-
                     if (exp < -4 || exp >= eprec)
                     {
                         if (prec > nd)

@@ -6,10 +6,10 @@ namespace Promoter.Templating.Tests.Conformance;
 /// <summary>
 /// One conformance case from tests/testdata/templates/cases/*.cases:
 /// <code>
-/// ### name [data=mixed.json] [glob=file.tmpl] [profile=dingtalk] [oracle=expected]
+/// %%% name [data=mixed.json] [glob=file.tmpl] [profile=dingtalk] [oracle=expected]
 /// template text (one final newline is dropped)
-/// --- expect                (only for oracle=expected: the output, one final newline dropped)
-/// --- error                 (or: the expected error message)
+/// %%% expect                (only for oracle=expected: the output, one final newline dropped)
+/// %%% error                 (or: the expected error message)
 /// </code>
 /// Cases are rendered like `amtool template render`: default templates, the glob file, then the text
 /// as template "" with the data file. oracle=amtool (the default) means amtool 0.25 decides.
@@ -45,7 +45,7 @@ public sealed record TemplateCase(string File, string Name, string Text, string 
     {
         var lines = content.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
         var i = 0;
-        while (i < lines.Length && !lines[i].StartsWith("### ", StringComparison.Ordinal))
+        while (i < lines.Length && !IsHeader(lines[i]))
         {
             i++;
         }
@@ -57,10 +57,10 @@ public sealed record TemplateCase(string File, string Name, string Text, string 
             var opts = header.Skip(1).Select(h => h.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "", StringComparer.Ordinal);
             var sections = new Dictionary<string, StringBuilder>(StringComparer.Ordinal) { ["text"] = new() };
             var current = "text";
-            while (i < lines.Length && !lines[i].StartsWith("### ", StringComparison.Ordinal))
+            while (i < lines.Length && !IsHeader(lines[i]))
             {
                 var line = lines[i++];
-                if (line is "--- expect" or "--- error")
+                if (line is "%%% expect" or "%%% error")
                 {
                     current = line[4..];
                     sections[current] = new StringBuilder();
@@ -87,6 +87,8 @@ public sealed record TemplateCase(string File, string Name, string Text, string 
                 opts.GetValueOrDefault("glob"), profile, oracleAmtool, Body(sections, "expect"), Body(sections, "error"));
         }
     }
+
+    private static bool IsHeader(string line) => line.StartsWith("%%% ", StringComparison.Ordinal) && line is not ("%%% expect" or "%%% error");
 
     public string DataPath => TestPaths.TestData("templates", "data", Data);
 

@@ -11,10 +11,12 @@ namespace Promoter.Testing.Host;
 public sealed class PromoterProcess : IAsyncDisposable
 {
     private ChildProcess _process;
+    private readonly string? _hostDirectory;
 
-    private PromoterProcess(ChildProcess process, int port, string dataDirectory, string configPath)
+    private PromoterProcess(ChildProcess process, int port, string dataDirectory, string configPath, string? hostDirectory)
     {
         _process = process;
+        _hostDirectory = hostDirectory;
         Port = port;
         DataDirectory = dataDirectory;
         ConfigPath = configPath;
@@ -59,7 +61,7 @@ public sealed class PromoterProcess : IAsyncDisposable
 
         var port = FreePort.Next();
         var process = Launch(hostDirectory, configYaml is null ? null : configPath, port, data, environment);
-        var p = new PromoterProcess(process, port, data, configPath);
+        var p = new PromoterProcess(process, port, data, configPath, hostDirectory);
         await p.WaitReadyAsync();
         return p;
     }
@@ -79,11 +81,11 @@ public sealed class PromoterProcess : IAsyncDisposable
 
     private async Task WaitReadyAsync() => await _process.WaitForHttpAsync($"{BaseUrl}-/ready", TimeSpan.FromSeconds(60));
 
-    /// <summary>SIGKILL, then start again on the same port and data folder.</summary>
+    /// <summary>SIGKILL, then start again from the same host folder on the same port and data folder.</summary>
     public async Task KillAndRestartAsync(IReadOnlyDictionary<string, string?>? environment = null)
     {
         await KillAsync();
-        _process = Launch(null, File.Exists(ConfigPath) ? ConfigPath : null, Port, DataDirectory, environment);
+        _process = Launch(_hostDirectory, File.Exists(ConfigPath) ? ConfigPath : null, Port, DataDirectory, environment);
         await WaitReadyAsync();
     }
 
