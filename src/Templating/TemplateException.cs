@@ -40,9 +40,15 @@ public class TemplateException : Exception
 
     /// <summary>What is wrong, without the location prefix.</summary>
     public string Detail { get; } = "";
+
+    /// <summary>The message exactly as Go's text/template (and so amtool) words it.</summary>
+    public virtual string GoMessage => Message;
 }
 
-/// <summary>The text is not a valid template: Go's parse error (<c>template: NAME:LINE: …</c>); <see cref="TemplateException.Column"/> adds the column.</summary>
+/// <summary>
+/// The text is not a valid template. <see cref="Exception.Message"/> is <c>template: NAME:LINE:COL: what is wrong</c>;
+/// <see cref="GoMessage"/> is Go's wording, which has no column (<c>template: NAME:LINE: …</c>).
+/// </summary>
 public sealed class TemplateParseException : TemplateException
 {
     public TemplateParseException()
@@ -60,12 +66,14 @@ public sealed class TemplateParseException : TemplateException
     }
 
     public TemplateParseException(string message, string templateName, int line, int column, string detail)
-        : base(message, templateName, line, column, detail)
+        : base($"template: {templateName}:{line}:{column}: {detail}", templateName, line, column, detail)
     {
+        _goMessage = message;
     }
 
-    /// <summary>The message with the column as well: <c>template: NAME:LINE:COL: …</c>.</summary>
-    public string MessageWithColumn => $"template: {TemplateName}:{Line}:{Column}: {Detail}";
+    private readonly string? _goMessage;
+
+    public override string GoMessage => _goMessage ?? Message;
 }
 
 /// <summary>Executing failed: names the template, the position and the failing expression, as Go does.</summary>

@@ -21,9 +21,9 @@ namespace Promoter.EndToEnd.Tests;
 public sealed partial class AlertFlowScenario : IAsyncLifetime
 {
     public const string QueueAlert = "E2EQueueBacklog";
-    public const string QueueExpression = "e2e_queue_depth > 5";
+    public const string QueueMetric = "e2e_queue_depth";
     public const string ErrorAlert = "E2EErrorRatio";
-    public const string ErrorExpression = "e2e_error_ratio > 0.5";
+    public const string ErrorMetric = "e2e_error_ratio";
     public const string SlackChannel = "C0ALERTS";
 
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(60);
@@ -142,8 +142,9 @@ public sealed partial class AlertFlowScenario : IAsyncLifetime
             Histories[alert.AlertName] = (await Promoter.GetJsonAsync<AlertHistoryDto>($"api/v1/alerts/{alert.Fingerprint}/history"))!;
         }
 
+        // The firing messages as first posted, and the final ones (the resolved Slack update links a new chart).
         foreach (var url in DingTalk.Messages.SelectMany(m => MarkdownImages().Matches(m.Text).Select(x => new Uri(x.Groups["url"].Value)))
-                     .Concat(Slack.Messages.SelectMany(SlackImageUrls)).Distinct())
+                     .Concat(Slack.Messages.Concat(SlackAfterFiring).SelectMany(SlackImageUrls)).Distinct())
         {
             using var response = await _http.GetAsync(url);
             Images[url] = new FetchedImage((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType,

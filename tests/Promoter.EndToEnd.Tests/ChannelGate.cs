@@ -7,7 +7,7 @@ namespace Promoter.EndToEnd.Tests;
 /// A reverse proxy in front of a fake chat server that the test can close: while closed every request gets
 /// 503 (a chat service outage), so notifications Promoter has acknowledged stay in its outbox.
 /// </summary>
-internal sealed class ChannelGate : LoopbackHttpServer
+public sealed class ChannelGate : LoopbackHttpServer
 {
     private static readonly HashSet<string> HopHeaders = new(StringComparer.OrdinalIgnoreCase)
     {

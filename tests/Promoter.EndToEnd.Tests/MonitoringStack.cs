@@ -18,7 +18,7 @@ internal sealed class PrometheusServer : IAsyncDisposable
     public string HostAndPort => $"127.0.0.1:{Port}";
     public string Output => _process.Output;
 
-    public static async Task<PrometheusServer> StartAsync(string alertmanager, string target)
+    public static async Task<PrometheusServer> StartAsync(string alertmanager, string target, int port)
     {
         var binary = RequiredTool.Find("prometheus", "apt-get install -y prometheus");
         var dir = TestPaths.NewTempDirectory("promoter-e2e-prometheus");
@@ -28,7 +28,6 @@ internal sealed class PrometheusServer : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(dir, "prometheus.yml"), config);
         File.Copy(TestPaths.TestData("e2e", "rules.yml"), Path.Combine(dir, "rules.yml"));
 
-        var port = FreePort.Next();
         var process = ChildProcess.Start(binary,
         [
             "--config.file=" + Path.Combine(dir, "prometheus.yml"),

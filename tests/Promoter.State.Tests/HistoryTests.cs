@@ -60,6 +60,23 @@ public sealed class HistoryTests
     }
 
     [Fact]
+    public async Task History_SameAlertTwoReceivers_OneRecordEachAndRepeatsPerReceiver()
+    {
+        // A route with `continue: true` sends the same alert to two receivers.
+        await using var t = await TempStore.CreateAsync();
+        await t.EnqueueAsync(Groups.Firing("A", "fp", Start, receiver: "ops"), TempStore.T0, "slack");
+        await t.EnqueueAsync(Groups.Firing("A", "fp", Start, receiver: "dba"), TempStore.T0.AddSeconds(1), "mail");
+        await t.EnqueueAsync(Groups.Firing("A", "fp", Start, receiver: "ops"), TempStore.T0.AddHours(4), "slack");
+
+        var records = await t.Store.QueryAlertsAsync(new AlertQuery(), None);
+        var history = await t.Store.GetAlertHistoryAsync("fp", None);
+
+        Assert.Equal([("ops", 2), ("dba", 1)], records.Select(r => (r.Receiver, r.Notifications)));
+        Assert.Equal([("ops", false), ("dba", false), ("ops", true)], history!.Changes.Select(c => (c.Receiver, c.IsRepeat)));
+        Assert.Equal(["slack", "mail", "slack"], history.Deliveries.Select(d => d.Channel));
+    }
+
+    [Fact]
     public async Task GetAlertHistory_UnknownFingerprint_Null()
     {
         await using var t = await ScenarioAsync();

@@ -68,6 +68,7 @@ internal static partial class ServeCommand
         app.MapWebhooks();
         app.MapHistory();
         app.MapTools();
+        app.MapTemplatePreview();
 
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
         {

@@ -80,6 +80,54 @@ internal static class ToolsEndpoints
         });
     }
 
+    /// <summary>
+    /// POST /api/v1/templates/preview: renders a template text against a webhook payload (or a built-in sample)
+    /// with the running template set: Alertmanager's defaults, plugin templates and the operator's files.
+    /// </summary>
+    public static void MapTemplatePreview(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/v1/templates/preview", async (HttpContext context, RuntimeHolder holder, CancellationToken ct) =>
+        {
+            PreviewRequestBody? body;
+            try
+            {
+                body = await context.Request.ReadFromJsonAsync(WebJson.Api.PreviewRequestBody, ct);
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                return Bad($"the body is not valid JSON: {e.Message}");
+            }
+
+            if (body is null || string.IsNullOrEmpty(body.Template))
+            {
+                return Bad("template is required, e.g. {\"template\": \"{{ template \\\"__subject\\\" . }}\", \"data\": <an Alertmanager webhook payload>}");
+            }
+
+            Abstractions.Model.AlertGroup group;
+            try
+            {
+                group = body.Data is { ValueKind: System.Text.Json.JsonValueKind.Object } data
+                    ? Pipeline.AlertmanagerPayload.Parse(System.Text.Encoding.UTF8.GetBytes(data.GetRawText()))
+                    : SamplePayload.Group;
+            }
+            catch (Pipeline.PayloadException e)
+            {
+                return Bad($"data: {e.Message}");
+            }
+
+            try
+            {
+                var compiled = holder.Current.Templates.Compile("preview", body.Template, body.Profile ?? Abstractions.Templating.TemplateProfiles.Alertmanager);
+                var output = compiled.Render(new Abstractions.Templating.TemplateInput(group));
+                return Results.Json(new PreviewResponse(output), WebJson.Api.PreviewResponse);
+            }
+            catch (Abstractions.Templating.TemplateException e)
+            {
+                return Results.Json(new ErrorBody("error", e.Message), WebJson.Api.ErrorBody, statusCode: StatusCodes.Status422UnprocessableEntity);
+            }
+        });
+    }
+
     private static IResult Bad(string message) =>
         Results.Json(new ErrorBody("error", message), WebJson.Api.ErrorBody, statusCode: StatusCodes.Status400BadRequest);
 }

@@ -101,7 +101,8 @@ internal static class Builtins
                 var x = IndexArg(index, bytes.Length);
                 if (x == bytes.Length)
                 {
-                    throw new GoError($"index out of range: {x}");
+                    // Go's range check lets len through and reflect then panics with this text.
+                    throw new GoError("reflect: string index out of range");
                 }
 
                 item = bytes[x];
@@ -111,7 +112,7 @@ internal static class Builtins
                 var x = IndexArg(index, list.Count);
                 if (x == list.Count)
                 {
-                    throw new GoError($"index out of range: {x}");
+                    throw new GoError("reflect: slice index out of range");
                 }
 
                 item = Executor.CanonicalValue(list[x]);

@@ -43,7 +43,14 @@ public sealed record TemplateCase(string File, string Name, string Text, string 
 
     public static IEnumerable<TemplateCase> Parse(string file, string content)
     {
-        var lines = content.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+        content = content.Replace("\r\n", "\n", StringComparison.Ordinal);
+        // The file's final newline ends the last case; it is not part of its text.
+        if (content.EndsWith('\n'))
+        {
+            content = content[..^1];
+        }
+
+        var lines = content.Split('\n');
         var i = 0;
         while (i < lines.Length && !IsHeader(lines[i]))
         {
@@ -104,7 +111,7 @@ public sealed record TemplateCase(string File, string Name, string Text, string 
         }
         catch (TemplateException e)
         {
-            return (null, e.Message);
+            return (null, e.GoMessage);
         }
     }
 }

@@ -43,8 +43,11 @@ public sealed class NginxImageServer : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(prefix, "promoter-images.conf"), server);
 
         // nginx's workers run unprivileged when it starts as root, and temp folders are 0700: open the path.
-        File.SetUnixFileMode(prefix, (UnixFileMode)0x1ED);
-        File.SetUnixFileMode(images, (UnixFileMode)0x1ED);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(prefix, (UnixFileMode)0x1ED);
+            File.SetUnixFileMode(images, (UnixFileMode)0x1ED);
+        }
 
         var conf = $$"""
             daemon off;
