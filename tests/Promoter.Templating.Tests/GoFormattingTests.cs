@@ -6,6 +6,8 @@ namespace Promoter.Templating.Tests;
 /// <summary>Go's number, duration and time printing, checked against values Go itself prints.</summary>
 public class GoFormattingTests
 {
+    public GoFormattingTests() => LocalZone.PinToUtc();
+
     [Theory]
     [InlineData(1e6, 'g', -1, "1e+06")]
     [InlineData(123456.0, 'g', -1, "123456")]
@@ -96,4 +98,26 @@ public class GoFormattingTests
         Assert.True(GoTime.TryParseRfc3339("2026-08-20T02:05:30Z", out var t));
         Assert.Equal("2026-08-20 10:05:30", t.Add(new GoDuration(28_800_000_000_000)).Format("2006-01-02 15:04:05"));
     }
+}
+
+public class GoLocationTests
+{
+    [Theory]
+    [InlineData("Asia/Shanghai", "2026-08-20T02:05:30Z", "2026-08-20 10:05:30 +0800 CST")]
+    [InlineData("Europe/Berlin", "2026-08-20T02:05:30Z", "2026-08-20 04:05:30 +0200 CEST")]
+    [InlineData("Europe/Berlin", "2026-01-20T02:05:30Z", "2026-01-20 03:05:30 +0100 CET")]
+    [InlineData("America/New_York", "2026-08-20T02:05:30Z", "2026-08-19 22:05:30 -0400 EDT")]
+    [InlineData("UTC", "2026-08-20T02:05:30Z", "2026-08-20 02:05:30 +0000 UTC")]
+    public void In_NamedZone_PrintsOffsetAndAbbreviationLikeGo(string zone, string instant, string expected)
+    {
+        Assert.True(GoTime.TryParseRfc3339(instant, out var t));
+        var loc = GoLocation.Load(zone);
+        Assert.NotNull(loc);
+        Assert.Equal(expected, t.In(loc).String());
+    }
+
+    [Theory]
+    [InlineData("Nowhere/City")]
+    [InlineData("../etc/passwd")]
+    public void Load_UnknownOrPathLikeName_ReturnsNull(string zone) => Assert.Null(GoLocation.Load(zone));
 }

@@ -5,6 +5,8 @@ namespace Promoter.Templating.Tests;
 
 public class TemplateSetTests
 {
+    public TemplateSetTests() => LocalZone.PinToUtc();
+
     private static TemplateData Data() => TemplateData.FromWebhookJson("""
         {"receiver":"r","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"A","severity":"page"},"annotations":{"summary":"s"},
         "startsAt":"2026-08-20T02:00:00Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://g","fingerprint":"f1",

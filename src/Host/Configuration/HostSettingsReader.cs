@@ -15,13 +15,16 @@ internal static class HostSettingsReader
     {
         var s = new PluginSettings(root, "", diagnostics, readSecretFile);
 
-        var listen = overrides.Listen ?? s.GetString("listen", ":8080");
+        // Read the keys even when the command line overrides them, so that they are not reported as unknown.
+        var listen = s.GetString("listen", ":8080");
+        listen = overrides.Listen ?? listen;
         if (!ListenAddress.TryParse(listen, out _))
         {
             s.AddError("listen", $"'{listen}' is not a listen address", "write :8080, 127.0.0.1:8080 or [::1]:8080");
         }
 
-        var dataDir = overrides.DataDirectory ?? s.GetString("data_dir", "data");
+        var dataDir = s.GetString("data_dir", "data");
+        dataDir = overrides.DataDirectory ?? dataDir;
         dataDir = Path.GetFullPath(dataDir, baseDirectory);
 
         var publicUrl = s.GetUrl("public_url");

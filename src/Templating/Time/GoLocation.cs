@@ -88,9 +88,11 @@ public sealed class GoLocation
         });
     }
 
-    private static GoLocation LoadLocal()
+    private static GoLocation LoadLocal() => LocalFrom(TimeZoneInfo.Local);
+
+    /// <summary>A "Local" location following <paramref name="tz"/> (tests pin it to UTC, as amtool runs with TZ=UTC).</summary>
+    internal static GoLocation LocalFrom(TimeZoneInfo tz)
     {
-        var tz = TimeZoneInfo.Local;
         if (tz.BaseUtcOffset == TimeSpan.Zero && !tz.SupportsDaylightSavingTime)
         {
             return new GoLocation("Local", 0, "UTC");
@@ -109,7 +111,7 @@ public sealed class GoLocation
 
         var offset = (int)_zone.GetUtcOffset(utc).TotalSeconds;
         var dst = _zone.IsDaylightSavingTime(utc);
-        var abbr = _abbreviations?.Find(offset, dst);
+        var abbr = _abbreviations?.Find(utc, offset, dst);
         if (abbr is null)
         {
             // Go prints a numeric abbreviation when the database has none.
@@ -126,11 +128,34 @@ public sealed class GoLocation
 internal sealed class TzAbbreviations
 {
     private readonly List<(int Offset, bool Dst, string Abbreviation)> _types;
+    private readonly long[] _transitions;
+    private readonly byte[] _transitionTypes;
 
-    private TzAbbreviations(List<(int, bool, string)> types) => _types = types;
-
-    public string? Find(int offset, bool dst)
+    private TzAbbreviations(List<(int, bool, string)> types, long[] transitions, byte[] transitionTypes)
     {
+        _types = types;
+        _transitions = transitions;
+        _transitionTypes = transitionTypes;
+    }
+
+    /// <summary>
+    /// The abbreviation in force at <paramref name="utc"/>: the latest transition at or before it whose type has
+    /// this offset and DST flag (several types can share an offset, e.g. EDT and the historical EPT).
+    /// </summary>
+    public string? Find(DateTime utc, int offset, bool dst)
+    {
+        var unix = (long)(utc - DateTime.UnixEpoch).TotalSeconds;
+        var at = Array.BinarySearch(_transitions, unix);
+        at = at >= 0 ? at : ~at - 1;
+        for (var k = Math.Min(at, _transitions.Length - 1); k >= 0; k--)
+        {
+            var t = _types[_transitionTypes[k]];
+            if (t.Offset == offset && t.Dst == dst)
+            {
+                return t.Abbreviation;
+            }
+        }
+
         string? any = null;
         for (var i = _types.Count - 1; i >= 0; i--)
         {
@@ -203,6 +228,18 @@ internal sealed class TzAbbreviations
             throw new FormatException("truncated TZif file");
         }
 
+        var transitions = new long[timecnt];
+        var transitionTypes = new byte[timecnt];
+        for (var i = 0; i < timecnt; i++)
+        {
+            transitions[i] = ReadInt(44 + i * 4);
+            transitionTypes[i] = data[44 + timecnt * 4 + i];
+            if (transitionTypes[i] >= typecnt)
+            {
+                throw new FormatException("bad TZif transition type");
+            }
+        }
+
         var types = new List<(int, bool, string)>();
         for (var i = 0; i < typecnt; i++)
         {
@@ -219,6 +256,6 @@ internal sealed class TzAbbreviations
             types.Add((off, dst, System.Text.Encoding.ASCII.GetString(data, charsAt + idx, end - idx)));
         }
 
-        return new TzAbbreviations(types);
+        return new TzAbbreviations(types, transitions, transitionTypes);
     }
 }

@@ -26,6 +26,7 @@ public sealed record TemplateCase(string File, string Name, string Text, string 
 
     private static List<TemplateCase> Load()
     {
+        LocalZone.PinToUtc();
         var list = new List<TemplateCase>();
         foreach (var file in Directory.GetFiles(CasesDirectory, "*.cases").Order(StringComparer.Ordinal))
         {

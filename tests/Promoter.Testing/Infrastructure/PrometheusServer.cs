@@ -1,11 +1,12 @@
 using System.Text.Json;
-using Promoter.Testing.Infrastructure;
+using Xunit;
 
-namespace Promoter.Renderer.Prometheus.Tests;
+namespace Promoter.Testing.Infrastructure;
 
 /// <summary>
 /// A real Prometheus (Debian package prometheus) on a free loopback port, scraping itself every second and
-/// evaluating the rules in tests/testdata/renderer/prometheus-rules.yml every second. Shared by a test class.
+/// evaluating the rules in tests/testdata/renderer/prometheus-rules.yml every second. Shared by a test class
+/// (as an xunit class fixture).
 /// </summary>
 public sealed class PrometheusServer : IAsyncLifetime
 {
