@@ -66,7 +66,8 @@ internal static class TemplateCommand
         }
         catch (TemplateException e)
         {
-            Console.Error.WriteLine(e.Message);
+            // amtool's wording (no column), so that the two compare directly.
+            Console.Error.WriteLine($"amtool: error: {e.GoMessage}");
             return 1;
         }
     }
