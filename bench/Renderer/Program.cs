@@ -7,9 +7,10 @@ using Promoter.Renderer.Prometheus.Client;
 using Promoter.Renderer.Prometheus.Inference;
 using Promoter.Renderer.Prometheus.Raster;
 
-var iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 300;
-var processRuns = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 15;
-var now = DateTimeOffset.UtcNow;
+var dump = args.Length == 2 && args[0] == "dump" ? args[1] : null;
+var iterations = args.Length > 0 && dump is null ? int.Parse(args[0], CultureInfo.InvariantCulture) : 300;
+var processRuns = args.Length > 1 && dump is null ? int.Parse(args[1], CultureInfo.InvariantCulture) : 15;
+var now = dump is null ? DateTimeOffset.UtcNow : new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
 var model = new ChartModel
 {
     Title = "HighCpuUsage",
@@ -25,6 +26,21 @@ var model = new ChartModel
     FiringAt = now.AddMinutes(-20),
     Unit = Unit.PercentUnit,
 };
+
+if (dump is not null)
+{
+    // `dump <dir>`: the benchmark chart (fixed clock) as SVG and PNG at both scales, to compare pixels across encoder changes.
+    Directory.CreateDirectory(dump);
+    foreach (var scale in new[] { 1.0, 2.0 })
+    {
+        var style = new ChartStyle { Scale = scale };
+        var svg = SvgChartWriter.Write(model, style);
+        File.WriteAllText(Path.Combine(dump, $"chart-{scale}.svg"), svg);
+        File.WriteAllBytes(Path.Combine(dump, $"chart-{scale}.png"), PngRasterizer.Rasterize(svg, style));
+    }
+
+    return;
+}
 
 static (double P50, double P99, double Mean) Stats(List<double> ms)
 {

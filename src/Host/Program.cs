@@ -6,7 +6,7 @@ var configOption = () => new Option<string?>("--config", "-c") { Description = "
 var listenOption = () => new Option<string?>("--listen") { Description = "Listen address such as :8080 (overrides listen:)." };
 var dataOption = () => new Option<string?>("--data") { Description = "Data folder for state and images (overrides data_dir:; default ./data)." };
 
-var root = new RootCommand("Promoter: Alertmanager notifications with charts, for DingTalk, Slack, WeCom, Feishu and webhooks.");
+var root = new RootCommand("Promoter: Alertmanager notifications with charts, for DingTalk, Slack, webhooks and channel plugins.");
 var rootConfig = configOption();
 var rootListen = listenOption();
 var rootData = dataOption();
