@@ -84,7 +84,7 @@ async Task PostAsync(string key, int i)
         {"receiver":"bench","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"BenchAlert","instance":"i{{i}}","job":"prometheus"},
         "annotations":{"summary":"bench {{i}}"},"startsAt":"{{now}}","endsAt":"0001-01-01T00:00:00Z","generatorURL":"{{generator}}","fingerprint":"{{i:x16}}"}],
         "groupLabels":{"instance":"i{{i}}"},"commonLabels":{"alertname":"BenchAlert"},"commonAnnotations":{},"externalURL":"http://alertmanager",
-        "version":"4","groupKey":"{{key}}","truncatedAlerts":0}
+        "version":"4","groupKey":{{JsonSerializer.Serialize(key)}},"truncatedAlerts":0}
         """;
     sent[key] = Stopwatch.GetTimestamp();
     using var response = await http.PostAsync("webhook/bench", new StringContent(body, Encoding.UTF8, "application/json"));

@@ -37,6 +37,11 @@ if (dump is not null)
         var svg = SvgChartWriter.Write(model, style);
         File.WriteAllText(Path.Combine(dump, $"chart-{scale}.svg"), svg);
         File.WriteAllBytes(Path.Combine(dump, $"chart-{scale}.png"), PngRasterizer.Rasterize(svg, style));
+        LibRsvg.Render(System.Text.Encoding.UTF8.GetBytes(svg), style.PixelWidth, style.PixelHeight, (px, w, h, stride) =>
+        {
+            File.WriteAllBytes(Path.Combine(dump, $"chart-{scale}.{w}x{h}.{stride}.bgra"), px.ToArray());
+            return 0;
+        });
     }
 
     return;

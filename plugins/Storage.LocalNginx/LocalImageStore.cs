@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
+using Promoter.Abstractions.Rendering;
 using Promoter.Abstractions.Storage;
 
 namespace Promoter.Storage.LocalNginx;

@@ -7,6 +7,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Logging;
+using Promoter.Abstractions.Rendering;
 using Promoter.Abstractions.Storage;
 
 namespace Promoter.Storage.S3;

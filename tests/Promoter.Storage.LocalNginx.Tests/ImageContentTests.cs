@@ -1,4 +1,5 @@
 using System.Text;
+using Promoter.Abstractions.Rendering;
 using Promoter.Abstractions.Storage;
 using Promoter.Testing.Storage;
 

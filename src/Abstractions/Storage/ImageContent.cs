@@ -1,14 +1,8 @@
 using System.Buffers.Binary;
 using System.Xml;
+using Promoter.Abstractions.Rendering;
 
 namespace Promoter.Abstractions.Storage;
-
-/// <summary>The two formats a renderer produces and a store accepts.</summary>
-public enum ImageFormat
-{
-    Png,
-    Svg,
-}
 
 /// <summary>
 /// What a store accepts: a PNG or an SVG that a renderer produced, verified by signature and structure,
