@@ -69,6 +69,7 @@ internal static partial class ServeCommand
         app.MapHistory();
         app.MapTools();
         app.MapTemplatePreview();
+        app.MapUi();
 
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
         {

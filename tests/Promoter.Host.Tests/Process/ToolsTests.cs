@@ -177,4 +177,61 @@ public sealed class ToolsTests(PrometheusServer prometheus) : IClassFixture<Prom
         var plugins = await promoter.Http.GetStringAsync("api/v1/plugins");
         Assert.DoesNotContain("\"failed\"", plugins, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task WebPage_AfterFiringAndResolved_ChromiumShowsTimelineWithChart()
+    {
+        var chromium = RequiredTool.Find("chromium", "apt-get install chromium");
+        await prometheus.WaitForFiringAsync("HighScrapeDuration", TimeSpan.FromSeconds(30));
+        await using var promoter = await PromoterProcess.StartAsync($"""
+            renderers:
+              prom: {"{"} type: prometheus, url: "{prometheus.Url}" {"}"}
+            stores:
+              local: {"{"} type: local {"}"}
+            channels:
+              log: {"{"} type: log {"}"}
+            receivers:
+              - name: ops
+                renderer: prom
+                store: local
+                channels: [log]
+            """);
+        foreach (var fixture in new[] { "firing-single.json", "resolved.json" })
+        {
+            var payload = File.ReadAllText(TestPaths.TestData("alertmanager-0.25", fixture)).Replace("http://vm:19090", prometheus.Url, StringComparison.Ordinal);
+            using var r = await promoter.PostWebhookAsync("ops", payload);
+        }
+
+        await promoter.WaitUntilAsync(() => promoter.LoggedNotifications.Count >= 2, TimeSpan.FromSeconds(30), "both notifications");
+
+        var list = await Chromium(chromium, $"{promoter.BaseUrl}", "--dump-dom");
+        var page = await Chromium(chromium, $"{promoter.BaseUrl}alerts/6b1410b0fcb84541", "--dump-dom");
+        var screenshot = Path.Combine(TestPaths.NewTempDirectory("promoter-ui"), "alert.png");
+        await Chromium(chromium, $"{promoter.BaseUrl}alerts/6b1410b0fcb84541", $"--screenshot={screenshot}", "--window-size=1200,900");
+
+        Assert.Contains(">HighScrapeDuration</a>", list, StringComparison.Ordinal);
+        Assert.Contains("team=运维", list, StringComparison.Ordinal);
+        Assert.Contains("class=\"resolved\"", list, StringComparison.Ordinal);
+        Assert.Contains("<img class=\"chart\"", page, StringComparison.Ordinal);
+        Assert.Contains("src=\"http://localhost:", page, StringComparison.Ordinal);
+        Assert.Contains("2026-11-21 22:45:20 UTC", page, StringComparison.Ordinal);
+        Assert.Equal(PngSignature, (await File.ReadAllBytesAsync(screenshot))[..8]);
+        if (Environment.GetEnvironmentVariable("PROMOTER_UPDATE_DOCS_IMAGES") == "1")
+        {
+            File.Copy(screenshot, TestPaths.TestData("..", "..", "docs", "images", "web-alert-timeline.png"), overwrite: true);
+        }
+    }
+
+    private static async Task<string> Chromium(string chromium, string url, params string[] extra)
+    {
+        var profile = TestPaths.NewTempDirectory("promoter-chromium");
+        await using var p = ChildProcess.Start(chromium,
+        [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", $"--user-data-dir={profile}", "--virtual-time-budget=3000", .. extra, url,
+        ]);
+        var code = await p.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(code == 0, p.Output);
+        return p.Output;
+    }
 }
