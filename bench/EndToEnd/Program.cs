@@ -145,6 +145,17 @@ var burstDelivered = burstKeys.Count(received.ContainsKey);
 var status = File.ReadAllLines($"/proc/{promoter.ProcessId}/status");
 string Field(string name) => status.FirstOrDefault(l => l.StartsWith(name + ":", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
 
+// Where the time goes, from Promoter's own histograms: mean render (query + chart + store) and webhook intake.
+var metrics = await http.GetStringAsync("metrics");
+double Metric(string name) => metrics.Split('\n')
+    .Where(l => l.StartsWith(name + " ", StringComparison.Ordinal) || l.StartsWith(name + "{", StringComparison.Ordinal))
+    .Sum(l => double.TryParse(l[(l.LastIndexOf(' ') + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 0);
+foreach (var h in new[] { "promoter_render_duration_seconds", "promoter_webhook_duration_seconds" })
+{
+    var count = Metric(h + "_count");
+    Console.WriteLine($"{h}: mean {(count == 0 ? double.NaN : Metric(h + "_sum") / count * 1000):F1} ms over {count} observations");
+}
+
 double P(double q) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(q * latencies.Count) - 1)];
 Console.WriteLine();
 Console.WriteLine($"steady: {steady.Count} groups at {rate}/s for {seconds}s, delivered {latencies.Count}, lost {lost}");

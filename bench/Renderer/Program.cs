@@ -8,8 +8,9 @@ using Promoter.Renderer.Prometheus.Inference;
 using Promoter.Renderer.Prometheus.Raster;
 
 var dump = args.Length == 2 && args[0] == "dump" ? args[1] : null;
-var iterations = args.Length > 0 && dump is null ? int.Parse(args[0], CultureInfo.InvariantCulture) : 300;
-var processRuns = args.Length > 1 && dump is null ? int.Parse(args[1], CultureInfo.InvariantCulture) : 15;
+var numeric = args.Length == 0 || char.IsAsciiDigit(args[0][0]);
+var iterations = args.Length > 0 && numeric ? int.Parse(args[0], CultureInfo.InvariantCulture) : 300;
+var processRuns = args.Length > 1 && numeric ? int.Parse(args[1], CultureInfo.InvariantCulture) : 15;
 var now = dump is null ? DateTimeOffset.UtcNow : new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
 var model = new ChartModel
 {
@@ -60,6 +61,24 @@ void Report(string name, List<double> ms, double? baseline = null)
     Console.WriteLine($"{name,-34} n={ms.Count,4}  p50={p50,8:F2} ms  p99={p99,8:F2} ms  mean={mean,8:F2} ms{ratio}");
 }
 
+if (args.Length == 2 && args[0] == "leak")
+{
+    // `leak <renders>`: resident set size while rendering many charts; flat RSS means no handle or surface leaks.
+    var renders = int.Parse(args[1], CultureInfo.InvariantCulture);
+    var style = new ChartStyle();
+    for (var i = 1; i <= renders; i++)
+    {
+        PngRasterizer.Rasterize(SvgChartWriter.Write(model, style), style);
+        if (i == 1 || i % Math.Max(1, renders / 8) == 0)
+        {
+            var self = Process.GetCurrentProcess();
+            Console.WriteLine($"after {i,5} renders: RSS {self.WorkingSet64 / (1024.0 * 1024),6:F1} MiB, managed heap {GC.GetTotalMemory(false) / (1024.0 * 1024),5:F1} MiB, gen2 GCs {GC.CollectionCount(2)}");
+        }
+    }
+
+    return;
+}
+
 var results = new Dictionary<string, List<double>>();
 foreach (var scale in new[] { 1.0, 2.0 })
 {
@@ -70,7 +89,9 @@ foreach (var scale in new[] { 1.0, 2.0 })
         PngRasterizer.Rasterize(svg, style); // warm-up: JIT, fontconfig, pango caches
     }
 
-    List<double> svgMs = [], total = [], rasterMs = [];
+    // Each iteration runs the production path (SVG writer + PngRasterizer.Rasterize) and then the same steps one
+    // by one with a timestamp between them, so a burst of load on the machine hits both alike.
+    List<double> svgMs = [], rasterMs = [], total = [], parseMs = [], drawMs = [], encodeMs = [], freeMs = [];
     var size = 0;
     for (var i = 0; i < iterations; i++)
     {
@@ -83,32 +104,36 @@ foreach (var scale in new[] { 1.0, 2.0 })
         rasterMs.Add(Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
         total.Add(Stopwatch.GetElapsedTime(t0, t2).TotalMilliseconds);
         size = png.Length;
-    }
 
-    // Breakdown: librsvg drawing alone, then our encoder alone on the same pixels.
-    var bytes = System.Text.Encoding.UTF8.GetBytes(svg);
-    List<double> drawOnly = [], encodeOnly = [];
-    for (var i = 0; i < iterations; i++)
-    {
-        var t0 = Stopwatch.GetTimestamp();
-        LibRsvg.Render(bytes, style.PixelWidth, style.PixelHeight, (_, _, _, _) => 0);
-        drawOnly.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-        LibRsvg.Render(bytes, style.PixelWidth, style.PixelHeight, (px, w, h, stride) =>
+        var bytes = System.Text.Encoding.UTF8.GetBytes(s);
+        var p0 = Stopwatch.GetTimestamp();
+        var document = LibRsvg.Parse(bytes);
+        var p1 = Stopwatch.GetTimestamp();
+        long p2 = 0, p3 = 0;
+        LibRsvg.Render(document, style.PixelWidth, style.PixelHeight, (px, w, h, stride) =>
         {
-            var t1 = Stopwatch.GetTimestamp();
+            p2 = Stopwatch.GetTimestamp();
             PngEncoder.Encode(px, w, h, stride);
-            encodeOnly.Add(Stopwatch.GetElapsedTime(t1).TotalMilliseconds);
+            p3 = Stopwatch.GetTimestamp();
             return 0;
         });
+        document.Dispose();
+        var p4 = Stopwatch.GetTimestamp();
+        parseMs.Add(Stopwatch.GetElapsedTime(p0, p1).TotalMilliseconds);
+        drawMs.Add(Stopwatch.GetElapsedTime(p1, p2).TotalMilliseconds);
+        encodeMs.Add(Stopwatch.GetElapsedTime(p2, p3).TotalMilliseconds);
+        freeMs.Add(Stopwatch.GetElapsedTime(p3, p4).TotalMilliseconds);
     }
 
     var label = $"scale {scale} ({style.PixelWidth}x{style.PixelHeight})";
     Console.WriteLine($"-- in-process, {label}, PNG {size / 1024.0:F1} KiB");
     Report("  SVG writer", svgMs);
-    Report("  librsvg + PNG encoder", rasterMs);
-    Report("  total", total);
-    Report("    of which librsvg drawing", drawOnly);
-    Report("    of which PNG encoding", encodeOnly);
+    Report("  PngRasterizer.Rasterize", rasterMs);
+    Report("  total (writer + rasterize)", total);
+    Report("    step: librsvg parse", parseMs);
+    Report("    step: cairo surface + drawing", drawMs);
+    Report("    step: PNG encoding", encodeMs);
+    Report("    step: free surface + handle", freeMs);
     results[label] = total;
 
     // Many threads at once: throughput on this machine's cores.
@@ -119,8 +144,9 @@ foreach (var scale in new[] { 1.0, 2.0 })
 
 var inProcessP50 = Stats(results.First().Value).P50;
 var peakManaged = GC.GetTotalMemory(false) / (1024.0 * 1024);
-Process.GetCurrentProcess().Refresh();
-Console.WriteLine($"in-process peak working set: {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):F1} MiB (managed heap now {peakManaged:F1} MiB)");
+var current = Process.GetCurrentProcess();
+Console.WriteLine($"in-process peak working set: {current.PeakWorkingSet64 / (1024.0 * 1024):F1} MiB (now {current.WorkingSet64 / (1024.0 * 1024):F1} MiB, managed heap now {peakManaged:F1} MiB, gen2 GCs {GC.CollectionCount(2)})");
+Console.WriteLine($"load: {File.ReadAllText("/proc/loadavg").Trim()}");
 
 var dir = Directory.CreateTempSubdirectory("promoter-bench-").FullName;
 var svgPath = Path.Combine(dir, "chart.svg");

@@ -43,7 +43,7 @@ internal sealed record LocalStoreOptions
         var publicUrl = s.GetUrl("public_url", fix: "write the URL nginx serves the folder at, such as https://grafana.example.com/saved-images");
         var isPublic = s.GetBool("public", defaultValue: publicUrl is not null);
         var mode = ReadFileMode(s);
-        var maxBytes = ByteSize.Read(s, "max_size", ImageContent.DefaultMaxBytes);
+        var maxBytes = s.GetByteSize("max_size", ImageContent.DefaultMaxBytes);
         var retention = s.GetDuration("retention", TimeSpan.Zero, min: TimeSpan.Zero);
         var interval = s.GetDuration("retention_interval", TimeSpan.FromHours(1), min: TimeSpan.FromSeconds(1), max: TimeSpan.FromDays(7));
 

@@ -98,7 +98,7 @@ internal sealed record S3StoreOptions
         var calc = s.GetChoice("checksum_calculation", "when_required", "when_required", "when_supported");
         var validation = s.GetChoice("checksum_validation", "when_required", "when_required", "when_supported");
 
-        var maxBytes = ByteSize.Read(s, "max_size", ImageContent.DefaultMaxBytes);
+        var maxBytes = s.GetByteSize("max_size", ImageContent.DefaultMaxBytes);
         var retention = s.GetDuration("retention", TimeSpan.Zero, min: TimeSpan.Zero);
         var interval = s.GetDuration("retention_interval", TimeSpan.FromHours(1), min: TimeSpan.FromSeconds(1), max: TimeSpan.FromDays(7));
 

@@ -114,13 +114,9 @@ internal static partial class LibRsvg
     [LibraryImport(Cairo)]
     private static partial void cairo_surface_destroy(IntPtr surface);
 
-    /// <summary>
-    /// Renders the SVG into a width×height surface and hands the premultiplied BGRA pixels (cairo's ARGB32 in
-    /// native byte order, little-endian here) to <paramref name="consume"/> before the surface is freed.
-    /// </summary>
-    public static unsafe T Render<T>(ReadOnlySpan<byte> svg, int width, int height, PixelConsumer<T> consume)
+    /// <summary>Parses the SVG (librsvg reads the whole XML document and resolves styles here).</summary>
+    public static unsafe RsvgDocument Parse(ReadOnlySpan<byte> svg)
     {
-        ArgumentNullException.ThrowIfNull(consume);
         IntPtr handle;
         IntPtr error;
         fixed (byte* p = svg)
@@ -133,10 +129,38 @@ internal static partial class LibRsvg
             throw new InvalidOperationException("librsvg could not read the SVG: " + TakeError(error));
         }
 
+        var document = new RsvgDocument();
+        Marshal.InitHandle(document, handle);
+        return document;
+    }
+
+    /// <summary>Parses and renders; see the other overload.</summary>
+    public static T Render<T>(ReadOnlySpan<byte> svg, int width, int height, PixelConsumer<T> consume)
+    {
+        using var document = Parse(svg);
+        return Render(document, width, height, consume);
+    }
+
+    /// <summary>
+    /// Renders the document into a width×height surface and hands the premultiplied BGRA pixels (cairo's ARGB32 in
+    /// native byte order, little-endian here) to <paramref name="consume"/> straight from cairo's memory, before
+    /// the surface is freed: no managed copy of the pixels is made.
+    /// </summary>
+    /// <remarks>
+    /// A fresh surface per call is as fast as reusing one per thread and clearing it (measured in bench/Renderer:
+    /// cairo_image_surface_create plus cairo_create take about 0.03 ms, and clearing 1.25 MiB costs as much), and
+    /// it keeps no native memory tied to pool threads.
+    /// </remarks>
+    public static unsafe T Render<T>(RsvgDocument document, int width, int height, PixelConsumer<T> consume)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(consume);
         var surface = IntPtr.Zero;
         var cr = IntPtr.Zero;
+        var added = false;
         try
         {
+            document.DangerousAddRef(ref added);
             surface = cairo_image_surface_create(CairoFormatArgb32, width, height);
             if (cairo_surface_status(surface) != 0)
             {
@@ -145,7 +169,7 @@ internal static partial class LibRsvg
 
             cr = cairo_create(surface);
             var viewport = new RsvgRectangle { X = 0, Y = 0, Width = width, Height = height };
-            if (rsvg_handle_render_document(handle, cr, &viewport, out error) == 0)
+            if (rsvg_handle_render_document(document.DangerousGetHandle(), cr, &viewport, out var error) == 0)
             {
                 throw new InvalidOperationException("librsvg could not render the SVG: " + TakeError(error));
             }
@@ -168,7 +192,27 @@ internal static partial class LibRsvg
                 cairo_surface_destroy(surface);
             }
 
+            if (added)
+            {
+                document.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>An RsvgHandle; disposing it (or its finaliser) drops the GObject reference.</summary>
+    internal sealed class RsvgDocument : SafeHandle
+    {
+        public RsvgDocument()
+            : base(IntPtr.Zero, ownsHandle: true)
+        {
+        }
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        protected override bool ReleaseHandle()
+        {
             g_object_unref(handle);
+            return true;
         }
     }
 

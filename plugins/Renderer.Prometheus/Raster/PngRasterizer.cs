@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Promoter.Renderer.Prometheus.Chart;
 
@@ -14,8 +15,16 @@ internal static class PngRasterizer
         ArgumentNullException.ThrowIfNull(svg);
         ArgumentNullException.ThrowIfNull(style);
         EnsureWarm();
-        var bytes = Encoding.UTF8.GetBytes(svg);
-        return LibRsvg.Render(bytes, style.PixelWidth, style.PixelHeight, PngEncoder.Encode);
+        var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(svg.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(svg, bytes);
+            return LibRsvg.Render(bytes.AsSpan(0, length), style.PixelWidth, style.PixelHeight, PngEncoder.Encode);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
     }
 
     /// <summary>

@@ -230,6 +230,61 @@ public sealed class PluginSettings
         return v;
     }
 
+    /// <summary>A size: <c>10MiB</c>, <c>512KiB</c>, <c>2MB</c> (decimal units), <c>1G</c>, or a plain number of bytes.</summary>
+    public long GetByteSize(string key, long defaultValue, long min = 1, long max = long.MaxValue / 2)
+    {
+        var text = GetString(key);
+        if (text is null)
+        {
+            return defaultValue;
+        }
+
+        if (!TryParseByteSize(text, out var value) || value < min || value > max)
+        {
+            AddError(key, $"'{text}' is not a size from {min} to {max} bytes", "write a size such as 10MiB, 512KiB or 2000000");
+            return defaultValue;
+        }
+
+        return value;
+    }
+
+    /// <summary>Parses the size syntax of <see cref="GetByteSize"/>.</summary>
+    public static bool TryParseByteSize(string text, out long bytes)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        bytes = 0;
+        var t = text.Trim();
+        var i = 0;
+        while (i < t.Length && (char.IsAsciiDigit(t[i]) || t[i] == '.'))
+        {
+            i++;
+        }
+
+        if (i == 0 || !double.TryParse(t.AsSpan(0, i), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+        {
+            return false;
+        }
+
+        double? unit = t[i..].Trim().ToUpperInvariant() switch
+        {
+            "" or "B" => 1,
+            "KB" => 1e3,
+            "MB" => 1e6,
+            "GB" => 1e9,
+            "KIB" or "K" => 1024,
+            "MIB" or "M" => 1024 * 1024,
+            "GIB" or "G" => 1024 * 1024 * 1024,
+            _ => null,
+        };
+        if (unit is null || number * unit.Value > long.MaxValue / 2)
+        {
+            return false;
+        }
+
+        bytes = (long)(number * unit.Value);
+        return true;
+    }
+
     /// <summary>An absolute http or https URL.</summary>
     public Uri? GetUrl(string key, bool required = false, string fix = "write an absolute URL such as https://example.com/path")
     {

@@ -94,7 +94,7 @@ internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetr
                         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                         {
                             result = "store_failed";
-                            var reason = SecretRedactor.Redact(Describe(e, runtime.Settings.Delivery.RenderTimeout), runtime.Secrets);
+                            var reason = runtime.Redactor.Redact(Describe(e, runtime.Settings.Delivery.RenderTimeout));
                             notes.Add($"chart for {alert.Name} could not be stored: {reason}");
                             LogStoreFailed(logger, alert.Name, route.Store!, reason);
                         }
@@ -107,7 +107,7 @@ internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetr
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 result = e is OperationCanceledException ? "timeout" : "failed";
-                var reason = SecretRedactor.Redact(Describe(e, runtime.Settings.Delivery.RenderTimeout), runtime.Secrets);
+                var reason = runtime.Redactor.Redact(Describe(e, runtime.Settings.Delivery.RenderTimeout));
                 notes.Add($"chart for {alert.Name} unavailable: {reason}");
                 LogRenderFailed(logger, alert.Name, route.Renderer!, reason);
             }

@@ -133,7 +133,7 @@ internal sealed partial class OutboxDispatcher(
                 return;
             }
 
-            var message = SecretRedactor.Redact(result.Message, runtime.Secrets);
+            var message = runtime.Redactor.Redact(result.Message);
             var next = new RetryPolicy(runtime.Settings.Delivery).NextAttempt(result, attempt, d.FirstAttemptDeadlineBase, now, _random);
             if (next is { } at)
             {
@@ -159,7 +159,7 @@ internal sealed partial class OutboxDispatcher(
         catch (Exception e)
         {
             // A bug (ours or a plugin's) must not stop the dispatcher; the delivery is retried later.
-            var message = SecretRedactor.Redact($"{e.GetType().Name}: {e.Message}", runtime.Secrets);
+            var message = runtime.Redactor.Redact($"{e.GetType().Name}: {e.Message}");
             LogUnexpected(logger, d.DeliveryId, message);
             try
             {
@@ -187,13 +187,13 @@ internal sealed partial class OutboxDispatcher(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return DeliveryResult.Transient(SecretRedactor.Redact($"the channel failed unexpectedly: {e.GetType().Name}: {e.Message}", runtime.Secrets));
+            return DeliveryResult.Transient(runtime.Redactor.Redact($"the channel failed unexpectedly: {e.GetType().Name}: {e.Message}"));
         }
     }
 
     private async Task FinishFailedAsync(ClaimedDelivery d, int attempt, string reason, string message, PromoterRuntime runtime)
     {
-        message = SecretRedactor.Redact(message, runtime.Secrets);
+        message = runtime.Redactor.Redact(message);
         await store.MarkFailedAsync(d.DeliveryId, attempt, reason, message, time.GetUtcNow(), CancellationToken.None);
         metrics.Deliveries.Add(1, new TagList { { "channel", d.Channel }, { "result", reason } });
         LogFailed(logger, d.Channel, d.Receiver, d.DeliveryId, attempt, reason, message);

@@ -24,6 +24,12 @@ internal sealed class PromoterRuntime
     public required IReadOnlyDictionary<string, ChannelInstance> Channels { get; init; }
     public required IReadOnlyList<string> Secrets { get; init; }
 
+    /// <summary>Last line of defence: removes every configured secret from text the host stores, logs or
+    /// serves (channel errors, plugin exceptions). Channels are expected not to leak secrets in the first place.</summary>
+    public SecretRedactor Redactor => _redactor ??= new SecretRedactor(Secrets);
+
+    private SecretRedactor? _redactor;
+
     /// <summary>Finds the route for a receiver name; the catch-all <c>*</c> takes names not configured.</summary>
     public ReceiverSettings? FindReceiver(string name)
     {

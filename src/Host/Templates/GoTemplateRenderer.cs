@@ -47,8 +47,14 @@ internal sealed class GoTemplateRenderer : ITemplateRenderer
             }
         }
 
+        // Each profile's set gets every file that parses with that profile's functions: a
+        // prometheus-webhook-dingtalk file using `markdown` or Sprig belongs to the dingtalk set only. A file
+        // is a configuration error only when it parses with no profile at all (a syntax error, or a function
+        // that exists nowhere), reported with the default profile's message.
+        var profiles = new[] { (TemplateProfiles.Alertmanager, FunctionProfile.Alertmanager), (TemplateProfiles.DingTalk, FunctionProfile.DingTalk) };
         var sets = new Dictionary<string, TemplateSet>(StringComparer.Ordinal);
-        foreach (var (name, profile) in new[] { (TemplateProfiles.Alertmanager, FunctionProfile.Alertmanager), (TemplateProfiles.DingTalk, FunctionProfile.DingTalk) })
+        var failures = new Dictionary<string, List<Templating.TemplateException>>(StringComparer.Ordinal);
+        foreach (var (name, profile) in profiles)
         {
             var set = DefaultTemplates.CreateSet(profile);
             foreach (var source in sources)
@@ -59,16 +65,26 @@ internal sealed class GoTemplateRenderer : ITemplateRenderer
                 }
                 catch (Templating.TemplateException e)
                 {
-                    // Report once (for the default profile); a file valid there but using a function the
-                    // other profile lacks only fails when a channel actually selects that profile.
-                    if (profile == FunctionProfile.Alertmanager)
+                    if (!failures.TryGetValue(source.Name, out var list))
                     {
-                        diagnostics.Add(new SourceLocation(source.Name, e.Line, e.Column), "templates", e.Message, "fix the template file");
+                        failures[source.Name] = list = [];
                     }
+
+                    list.Add(e);
                 }
             }
 
             sets[name] = set;
+        }
+
+        foreach (var (source, errors) in failures)
+        {
+            if (errors.Count == profiles.Length)
+            {
+                var e = errors[0];
+                diagnostics.Add(new SourceLocation(source, e.Line, e.Column), "templates", e.Message,
+                    "fix the template file (functions come from the alertmanager or the dingtalk profile)");
+            }
         }
 
         return new GoTemplateRenderer(sets);

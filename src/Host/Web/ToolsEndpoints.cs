@@ -60,7 +60,7 @@ internal static class ToolsEndpoints
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                return Results.Json(new ErrorBody("error", Pipeline.SecretRedactor.Redact(e.Message, runtime.Secrets)),
+                return Results.Json(new ErrorBody("error", runtime.Redactor.Redact(e.Message)),
                     WebJson.Api.ErrorBody, statusCode: StatusCodes.Status502BadGateway);
             }
 

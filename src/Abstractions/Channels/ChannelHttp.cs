@@ -2,15 +2,15 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
-using Promoter.Abstractions.Channels;
 
-namespace Promoter.Channel.Slack;
+namespace Promoter.Abstractions.Channels;
 
 /// <summary>
 /// One HTTP exchange with a per-request timeout, turning network failures and timeouts into transient
-/// results. The request URL is never put into a message: robot URLs carry their token.
+/// results, and the one mapping from HTTP statuses to <see cref="FailureReason"/> that every channel (and the
+/// channel conformance kit) shares. The request URL is never put into a message: robot URLs carry their token.
 /// </summary>
-internal sealed class ChannelHttp
+public sealed class ChannelHttp
 {
     // Error bodies are quoted in results for the operator; a bounded excerpt is enough.
     private const int ExcerptLength = 300;
@@ -28,6 +28,7 @@ internal sealed class ChannelHttp
 
     public ChannelHttp(IServiceProvider services, string clientName, TimeSpan timeout, SecretRedactor redactor)
     {
+        ArgumentNullException.ThrowIfNull(services);
         _client = services.GetService<IHttpClientFactory>()?.CreateClient(clientName) ?? SharedClient.Value;
         _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         Timeout = timeout;
@@ -39,6 +40,7 @@ internal sealed class ChannelHttp
     /// <summary>Sends the request; returns the response (status, body, Retry-After) or a transient failure.</summary>
     public async Task<HttpExchange> SendAsync(HttpRequestMessage request, string service, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
         try
@@ -61,6 +63,7 @@ internal sealed class ChannelHttp
     /// <summary>Classifies a non-2xx HTTP status the same way for every service.</summary>
     public DeliveryResult ClassifyStatus(HttpExchange exchange, string service)
     {
+        ArgumentNullException.ThrowIfNull(exchange);
         var status = exchange.Status;
         var detail = $"{service} answered HTTP {status} {ReasonPhrase(status)}{Excerpt(exchange.Body)}";
         var result = status switch
@@ -78,6 +81,7 @@ internal sealed class ChannelHttp
     /// <summary>": excerpt" of a response body, redacted and bounded, or "" for an empty body.</summary>
     public string Excerpt(string body)
     {
+        ArgumentNullException.ThrowIfNull(body);
         var text = body.Trim();
         if (text.Length == 0)
         {
@@ -115,19 +119,21 @@ internal sealed class ChannelHttp
 }
 
 /// <summary>What came back: a status and body, or (Status 0) the failure that prevented an answer.</summary>
-internal sealed record HttpExchange(int Status, string Body, TimeSpan? RetryAfter, DeliveryResult? Failure)
+public sealed record HttpExchange(int Status, string Body, TimeSpan? RetryAfter, DeliveryResult? Failure)
 {
     public bool IsSuccessStatus => Status is >= 200 and < 300;
 }
 
-/// <summary>Replaces every configured secret in a text by "***" (messages and logs never carry secrets).</summary>
-internal sealed class SecretRedactor(IEnumerable<string> secrets)
+/// <summary>Replaces every configured secret in a text by "***" (messages and logs never carry secrets), in its
+/// plain and URL-escaped forms; the longest secrets first, so that one containing another is removed whole.</summary>
+public sealed class SecretRedactor(IEnumerable<string> secrets)
 {
     private readonly string[] _secrets = secrets.Where(s => s.Length >= 4).Distinct(StringComparer.Ordinal)
         .OrderByDescending(s => s.Length).ToArray();
 
     public string Redact(string text)
     {
+        ArgumentNullException.ThrowIfNull(text);
         foreach (var s in _secrets)
         {
             text = text.Replace(s, "***", StringComparison.Ordinal);
