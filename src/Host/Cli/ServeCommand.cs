@@ -122,6 +122,8 @@ internal static partial class ServeCommand
         services.AddSingleton<IntakeSignal>();
         services.AddSingleton<GroupImageRenderer>();
         services.AddSingleton<OutboxDispatcher>();
+        services.AddSingleton<RenderAhead>();
+        services.AddHostedService(sp => sp.GetRequiredService<RenderAhead>());
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
         services.AddHostedService<MaintenanceService>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));

@@ -23,12 +23,13 @@ internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetr
     private readonly ConcurrentDictionary<long, SemaphoreSlim> _locks = new();
     private readonly ConcurrentDictionary<long, (DateTimeOffset At, Dictionary<int, ReadOnlyMemory<byte>> Bytes)> _bytes = new();
 
+    /// <summary>The group's charts: rendered and stored now unless another worker already did (or is doing) it.</summary>
     public async Task<(IReadOnlyList<NotificationImage> Images, IReadOnlyList<string> Notes)> GetAsync(
-        ClaimedDelivery delivery, PromoterRuntime runtime, ReceiverSettings? route, CancellationToken cancellationToken)
+        long groupId, Abstractions.Model.AlertGroup group, PromoterRuntime runtime, ReceiverSettings? route, CancellationToken cancellationToken)
     {
-        if (await store.GetRenderedGroupAsync(delivery.GroupId, cancellationToken) is { } done)
+        if (await store.GetRenderedGroupAsync(groupId, cancellationToken) is { } done)
         {
-            return ToNotification(delivery.GroupId, done);
+            return ToNotification(groupId, done);
         }
 
         if (route?.Renderer is null || !runtime.Renderers.TryGetValue(route.Renderer, out var renderer))
@@ -36,26 +37,27 @@ internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetr
             return ([], []);
         }
 
-        var gate = _locks.GetOrAdd(delivery.GroupId, _ => new SemaphoreSlim(1, 1));
+        // One gate per group for as long as anyone waits on it: whoever comes first (render-ahead or a
+        // delivery) draws; the others find the saved result.
+        var gate = _locks.GetOrAdd(groupId, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
         try
         {
-            if (await store.GetRenderedGroupAsync(delivery.GroupId, cancellationToken) is { } again)
+            if (await store.GetRenderedGroupAsync(groupId, cancellationToken) is { } again)
             {
-                return ToNotification(delivery.GroupId, again);
+                return ToNotification(groupId, again);
             }
 
             var imageStore = route.Store is not null && runtime.Stores.TryGetValue(route.Store, out var s) ? s : null;
-            var (images, notes, bytes) = await RenderAllAsync(delivery.Group, route, renderer, imageStore, runtime, cancellationToken);
-            _bytes[delivery.GroupId] = (time.GetUtcNow(), bytes);
-            await store.SaveGroupImagesAsync(delivery.GroupId, images, notes, cancellationToken);
-            var saved = await store.GetRenderedGroupAsync(delivery.GroupId, cancellationToken);
-            return saved is null ? ([], notes) : ToNotification(delivery.GroupId, saved);
+            var (images, notes, bytes) = await RenderAllAsync(group, route, renderer, imageStore, runtime, cancellationToken);
+            _bytes[groupId] = (time.GetUtcNow(), bytes);
+            await store.SaveGroupImagesAsync(groupId, images, notes, cancellationToken);
+            var saved = await store.GetRenderedGroupAsync(groupId, cancellationToken);
+            return saved is null ? ([], notes) : ToNotification(groupId, saved);
         }
         finally
         {
             gate.Release();
-            _locks.TryRemove(delivery.GroupId, out _);
             Sweep();
         }
     }
@@ -158,6 +160,7 @@ internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetr
             if (entry.At < cutoff)
             {
                 _bytes.TryRemove(id, out _);
+                _locks.TryRemove(id, out _); // rendered long ago: nobody waits on its gate any more
             }
         }
     }

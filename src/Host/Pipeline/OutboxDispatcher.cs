@@ -46,6 +46,7 @@ internal sealed partial class OutboxDispatcher(
         while (!stoppingToken.IsCancellationRequested)
         {
             running.RemoveAll(t => t.IsCompleted);
+            var wake = signal.NextAsync(); // taken before looking, so that work queued meanwhile wakes us
             var workers = runtimes.Current.Settings.Delivery.Workers;
             var free = workers - running.Count;
             IReadOnlyList<ClaimedDelivery> claimed = [];
@@ -59,6 +60,10 @@ internal sealed partial class OutboxDispatcher(
                 {
                     LogClaimFailed(logger, e.Message);
                 }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
             }
 
             foreach (var d in claimed)
@@ -66,19 +71,21 @@ internal sealed partial class OutboxDispatcher(
                 running.Add(Task.Run(() => ProcessAsync(d, stoppingToken), CancellationToken.None));
             }
 
-            if (claimed.Count == 0 || claimed.Count >= free)
+            if (claimed.Count > 0 && claimed.Count < free)
             {
-                // Nothing due (or no free worker): wait for new work, a finished delivery, or the next poll.
-                var wake = signal.WaitAsync(IdlePoll, stoppingToken);
-                var finished = running.Count > 0 ? Task.WhenAny(running) : Task.Delay(Timeout.Infinite, stoppingToken);
-                try
-                {
-                    await Task.WhenAny(wake, finished);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
+                continue; // there may be more due work: look again at once
+            }
+
+            // Nothing due, or every worker busy: wait for new work, a finished delivery (which frees a worker
+            // and may unblock the next delivery of its channel), or the poll (retries that come due).
+            var finished = running.Count > 0 ? Task.WhenAny(running) : Task.Delay(Timeout.Infinite, stoppingToken);
+            try
+            {
+                await Task.WhenAny(wake, finished, Task.Delay(IdlePoll, time, stoppingToken));
+            }
+            catch (OperationCanceledException)
+            {
+                break;
             }
         }
 
@@ -107,7 +114,7 @@ internal sealed partial class OutboxDispatcher(
             }
 
             var route = runtime.FindReceiver(d.Receiver);
-            var (imgs, notes) = await images.GetAsync(d, runtime, route, stoppingToken);
+            var (imgs, notes) = await images.GetAsync(d.GroupId, d.Group, runtime, route, stoppingToken);
             var notification = new Notification
             {
                 // Row ids restart with a new database; the creation time keeps the id unique across them.

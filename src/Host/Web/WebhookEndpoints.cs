@@ -101,6 +101,11 @@ internal static partial class WebhookEndpoints
                 "the state store is unavailable; Alertmanager will retry", retryAfter: true, context);
         }
 
+        if (!result.Duplicate)
+        {
+            services.GetRequiredService<RenderAhead>().Enqueue(result.GroupId, group with { Receiver = receiverName });
+        }
+
         services.GetRequiredService<IntakeSignal>().Notify();
         Count(metrics, receiverName, result.Duplicate ? "duplicate" : "accepted");
         metrics.WebhookDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);

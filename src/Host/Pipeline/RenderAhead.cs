@@ -1,0 +1,62 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Promoter.Abstractions.Model;
+using Promoter.Host.Runtime;
+
+namespace Promoter.Host.Pipeline;
+
+/// <summary>
+/// Draws a group's charts as soon as the group is queued, in parallel with other groups, instead of when its
+/// first delivery's turn comes: deliveries to one channel go strictly in order, and drawing inside that turn
+/// would make every group wait for the charts of all groups before it. Best effort: when the queue is full
+/// or the process restarts, the delivery draws the charts itself (the same per-group gate keeps it to once).
+/// </summary>
+internal sealed partial class RenderAhead(GroupImageRenderer images, RuntimeHolder runtimes, ILogger<RenderAhead> logger)
+    : BackgroundService
+{
+    // Bounded: a flood of webhooks must not hold every payload in memory twice; beyond this, render on demand.
+    private readonly Channel<(long GroupId, AlertGroup Group)> _queue =
+        Channel.CreateBounded<(long, AlertGroup)>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    public void Enqueue(long groupId, AlertGroup group)
+    {
+        if (runtimes.Current.FindReceiver(group.Receiver)?.Renderer is not null)
+        {
+            _queue.Writer.TryWrite((groupId, group));
+        }
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var workers = Math.Max(1, Math.Min(runtimes.Current.Settings.Delivery.Workers, Environment.ProcessorCount));
+        return Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None)));
+    }
+
+    private async Task WorkAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var (groupId, group) in _queue.Reader.ReadAllAsync(stoppingToken))
+            {
+                try
+                {
+                    var runtime = runtimes.Current;
+                    await images.GetAsync(groupId, group, runtime, runtime.FindReceiver(group.Receiver), stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The delivery will try again on its own; rendering failures are already notes.
+                    LogRenderAheadFailed(logger, groupId, e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Rendering ahead for group {GroupId} failed: {Error}; its delivery renders on demand")]
+    private static partial void LogRenderAheadFailed(ILogger logger, long groupId, string error);
+}
