@@ -143,6 +143,23 @@ var burstSeconds = (burstEnd - burstStart) / (double)Stopwatch.Frequency;
 var burstDelivered = burstKeys.Count(received.ContainsKey);
 
 var status = File.ReadAllLines($"/proc/{promoter.ProcessId}/status");
+// Where the resident memory is: RSS summed by mapping (anonymous = managed heap and native allocations).
+var rssByMapping = new Dictionary<string, long>(StringComparer.Ordinal);
+var mapping = "[anon]";
+foreach (var line in File.ReadLines($"/proc/{promoter.ProcessId}/smaps"))
+{
+    var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    if (parts.Length >= 5 && parts[0].Contains('-', StringComparison.Ordinal) && !line.StartsWith("Rss", StringComparison.Ordinal) && !parts[0].EndsWith(':'))
+    {
+        mapping = parts.Length >= 6 ? Path.GetFileName(parts[5]) : "[anon]";
+    }
+    else if (parts.Length >= 2 && parts[0] == "Rss:")
+    {
+        rssByMapping[mapping] = rssByMapping.GetValueOrDefault(mapping) + long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
+
+Console.WriteLine("RSS by mapping (KiB): " + string.Join(", ", rssByMapping.OrderByDescending(p => p.Value).Take(30).Select(p => $"{p.Key} {p.Value}")));
 string Field(string name) => status.FirstOrDefault(l => l.StartsWith(name + ":", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
 
 // Where the time goes, from Promoter's own histograms: mean render (query + chart + store) and webhook intake.

@@ -19,7 +19,12 @@ namespace Promoter.Host.Pipeline;
 internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetrics metrics, TimeProvider time,
     ILogger<GroupImageRenderer> logger)
 {
-    private static readonly TimeSpan BytesLifetime = TimeSpan.FromMinutes(30);
+    // Kept only for images without a public URL (a channel such as Slack uploads those), for the time the
+    // group's deliveries normally take, and within a memory cap: a burst of a thousand groups must not
+    // hold a hundred megabytes of PNGs. Past either limit a delivery falls back to the stored URL.
+    private static readonly TimeSpan BytesLifetime = TimeSpan.FromMinutes(10);
+    private const long BytesCap = 32L * 1024 * 1024;
+    private long _bytesTotal;
     private readonly ConcurrentDictionary<long, SemaphoreSlim> _locks = new();
     private readonly ConcurrentDictionary<long, (DateTimeOffset At, Dictionary<int, ReadOnlyMemory<byte>> Bytes)> _bytes = new();
 
@@ -50,7 +55,7 @@ internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetr
 
             var imageStore = route.Store is not null && runtime.Stores.TryGetValue(route.Store, out var s) ? s : null;
             var (images, notes, bytes) = await RenderAllAsync(group, route, renderer, imageStore, runtime, cancellationToken);
-            _bytes[groupId] = (time.GetUtcNow(), bytes);
+            Keep(groupId, images, bytes);
             await store.SaveGroupImagesAsync(groupId, images, notes, cancellationToken);
             var saved = await store.GetRenderedGroupAsync(groupId, cancellationToken);
             return saved is null ? ([], notes) : ToNotification(groupId, saved);
@@ -152,6 +157,44 @@ internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetr
         return (list, rendered.Notes);
     }
 
+    private void Keep(long groupId, List<StoredGroupImage> images, Dictionary<int, ReadOnlyMemory<byte>> bytes)
+    {
+        foreach (var i in bytes.Keys.ToList())
+        {
+            if (images[i].IsPublic && images[i].Url is not null)
+            {
+                bytes.Remove(i);
+            }
+        }
+
+        if (bytes.Count == 0)
+        {
+            return;
+        }
+
+        _bytes[groupId] = (time.GetUtcNow(), bytes);
+        if (Interlocked.Add(ref _bytesTotal, bytes.Values.Sum(b => (long)b.Length)) > BytesCap)
+        {
+            foreach (var (id, _) in _bytes.OrderBy(e => e.Value.At).ToList())
+            {
+                if (Interlocked.Read(ref _bytesTotal) <= BytesCap * 3 / 4)
+                {
+                    break;
+                }
+
+                Forget(id);
+            }
+        }
+    }
+
+    private void Forget(long groupId)
+    {
+        if (_bytes.TryRemove(groupId, out var entry))
+        {
+            Interlocked.Add(ref _bytesTotal, -entry.Bytes.Values.Sum(b => (long)b.Length));
+        }
+    }
+
     private void Sweep()
     {
         var cutoff = time.GetUtcNow() - BytesLifetime;
@@ -159,8 +202,16 @@ internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetr
         {
             if (entry.At < cutoff)
             {
-                _bytes.TryRemove(id, out _);
-                _locks.TryRemove(id, out _); // rendered long ago: nobody waits on its gate any more
+                Forget(id);
+            }
+        }
+
+        foreach (var (id, gate) in _locks)
+        {
+            // A free gate of a group that is no longer cached: nobody waits on it (rendering is done).
+            if (gate.CurrentCount == 1 && !_bytes.ContainsKey(id))
+            {
+                _locks.TryRemove(id, out _);
             }
         }
     }
