@@ -71,11 +71,11 @@ internal sealed class PrometheusRenderer : IAlertRenderer, IQueryChartRenderer
             }
 
             var model = await BuildModelAsync(plan, title, from, to, alert.Labels, unit, cancellationToken).ConfigureAwait(false);
-            model = model with
+            model = TrimLeadingGap(model with
             {
                 FiringAt = alert.StartsAt,
                 ResolvedAt = alert.IsFiring ? null : alert.EndsAt,
-            };
+            });
             images.Add(Draw(model, request.Format, $"{title}: {plan.Query}"));
         }
 
@@ -146,6 +146,47 @@ internal sealed class PrometheusRenderer : IAlertRenderer, IQueryChartRenderer
             RendererLog.QueryFailed(_logger, e.Message);
             throw;
         }
+    }
+
+    /// <summary>
+    /// When no series has data in the first part of the window (a metric that began to exist minutes ago, a
+    /// fresh Prometheus), the chart starts shortly before the first sample instead of showing an empty stretch
+    /// that squeezes the data against the right edge. The firing marker always stays inside the chart.
+    /// </summary>
+    internal static ChartModel TrimLeadingGap(ChartModel model)
+    {
+        double? firstSeconds = null;
+        foreach (var series in model.Series)
+        {
+            foreach (var sample in series.Samples)
+            {
+                if (double.IsFinite(sample.Value))
+                {
+                    if (firstSeconds is null || sample.Time < firstSeconds)
+                    {
+                        firstSeconds = sample.Time;
+                    }
+
+                    break;
+                }
+            }
+        }
+
+        DateTimeOffset? first = firstSeconds is { } fs ? DateTimeOffset.FromUnixTimeMilliseconds((long)(fs * 1000)) : null;
+
+        var span = model.To - model.From;
+        if (first is not { } f || f - model.From < span * 0.2)
+        {
+            return model; // no data at all ("no data" picture), or data from early enough: keep the window
+        }
+
+        var from = f - TimeSpan.FromTicks(Math.Max(model.Step.Ticks * 2, (model.To - f).Ticks / 20));
+        if (model.FiringAt is { } firing && firing.Year > 1 && firing - TimeSpan.FromTicks((model.To - firing).Ticks / 10 + model.Step.Ticks) < from)
+        {
+            from = firing - TimeSpan.FromTicks((model.To - firing).Ticks / 10 + model.Step.Ticks);
+        }
+
+        return from > model.From ? model with { From = from } : model;
     }
 
     private AlertImage Draw(ChartModel model, ImageFormat format, string title)
