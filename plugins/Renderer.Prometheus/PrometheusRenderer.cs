@@ -71,11 +71,21 @@ internal sealed class PrometheusRenderer : IAlertRenderer, IQueryChartRenderer
             }
 
             var model = await BuildModelAsync(plan, title, from, to, alert.Labels, unit, cancellationToken).ConfigureAwait(false);
-            model = TrimLeadingGap(model with
+            model = model with
             {
                 FiringAt = alert.StartsAt,
                 ResolvedAt = alert.IsFiring ? null : alert.EndsAt,
-            });
+            };
+            var trimmed = TrimLeadingGap(model);
+            if (trimmed.From > model.From)
+            {
+                // Query the shorter window again, at its own resolution (the first step suited the whole window).
+                model = (await BuildModelAsync(plan, title, trimmed.From, to, alert.Labels, unit, cancellationToken).ConfigureAwait(false)) with
+                {
+                    FiringAt = model.FiringAt,
+                    ResolvedAt = model.ResolvedAt,
+                };
+            }
             images.Add(Draw(model, request.Format, $"{title}: {plan.Query}"));
         }
 
