@@ -190,19 +190,7 @@ public sealed class DeliveryPipelineTests
     public async Task Render_PrometheusUnreachable_MessageStillSentWithNote()
     {
         var closedPort = FreePort.Next();
-        await using var promoter = await PromoterProcess.StartAsync($"""
-            renderers:
-              prom: {"{"} type: prometheus, url: "http://127.0.0.1:{closedPort}", timeout: 2s {"}"}
-            stores:
-              local: {"{"} type: local {"}"}
-            channels:
-              log: {"{"} type: log {"}"}
-            receivers:
-              - name: ops
-                renderer: prom
-                store: local
-                channels: [log]
-            """);
+        await using var promoter = await PromoterProcess.StartAsync(ToolsTests.RenderingConfig($"http://127.0.0.1:{closedPort}", ", timeout: 2s"));
 
         using var r = await promoter.PostWebhookAsync("ops", Group("render-down"));
         await promoter.WaitUntilAsync(() => promoter.LoggedNotifications.Any(l => l.Contains("render-down", StringComparison.Ordinal)),

@@ -12,6 +12,22 @@ public sealed class ToolsTests(PrometheusServer prometheus) : IClassFixture<Prom
 {
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
+    /// <summary>Receiver "ops": the prometheus renderer at <paramref name="prometheusUrl"/>, the host-served local
+    /// store and the log channel.</summary>
+    internal static string RenderingConfig(string prometheusUrl, string rendererOptions = "") => $$"""
+        renderers:
+          prom: { type: prometheus, url: "{{prometheusUrl}}"{{rendererOptions}} }
+        stores:
+          local: { type: local }
+        channels:
+          log: { type: log }
+        receivers:
+          - name: ops
+            renderer: prom
+            store: local
+            channels: [log]
+        """;
+
     private static async Task<(int Code, string Output)> RunCli(params string[] args)
     {
         await using var p = ChildProcess.Start("dotnet", [Path.Combine(TestPaths.HostBinDirectory, "promoter.dll"), .. args],
@@ -59,19 +75,7 @@ public sealed class ToolsTests(PrometheusServer prometheus) : IClassFixture<Prom
     [Fact]
     public async Task RenderApi_WithAndWithoutStore_PngOrStoredUrlServedByHost()
     {
-        await using var promoter = await PromoterProcess.StartAsync($"""
-            renderers:
-              prom: {"{"} type: prometheus, url: "{prometheus.Url}" {"}"}
-            stores:
-              local: {"{"} type: local {"}"}
-            channels:
-              log: {"{"} type: log {"}"}
-            receivers:
-              - name: ops
-                renderer: prom
-                store: local
-                channels: [log]
-            """);
+        await using var promoter = await PromoterProcess.StartAsync(RenderingConfig(prometheus.Url));
 
         using var png = await promoter.Http.PostAsJsonAsync("api/v1/render", new { query = "up == 1" });
         using var stored = await promoter.Http.PostAsJsonAsync("api/v1/render", new { query = "up", store = "local" });
@@ -95,19 +99,7 @@ public sealed class ToolsTests(PrometheusServer prometheus) : IClassFixture<Prom
     public async Task Alert_WithRendererAndLocalStore_LoggedWithChartUrlTheHostServes()
     {
         await prometheus.WaitForFiringAsync("HighScrapeDuration", TimeSpan.FromSeconds(30));
-        await using var promoter = await PromoterProcess.StartAsync($"""
-            renderers:
-              prom: {"{"} type: prometheus, url: "{prometheus.Url}" {"}"}
-            stores:
-              local: {"{"} type: local {"}"}
-            channels:
-              log: {"{"} type: log {"}"}
-            receivers:
-              - name: ops
-                renderer: prom
-                store: local
-                channels: [log]
-            """);
+        await using var promoter = await PromoterProcess.StartAsync(RenderingConfig(prometheus.Url));
         var payload = File.ReadAllText(TestPaths.TestData("alertmanager-0.25", "firing-single.json"))
             .Replace("http://vm:19090", prometheus.Url, StringComparison.Ordinal);
 
@@ -183,19 +175,7 @@ public sealed class ToolsTests(PrometheusServer prometheus) : IClassFixture<Prom
     {
         var chromium = RequiredTool.Find("chromium", "apt-get install chromium");
         await prometheus.WaitForFiringAsync("HighScrapeDuration", TimeSpan.FromSeconds(30));
-        await using var promoter = await PromoterProcess.StartAsync($"""
-            renderers:
-              prom: {"{"} type: prometheus, url: "{prometheus.Url}" {"}"}
-            stores:
-              local: {"{"} type: local {"}"}
-            channels:
-              log: {"{"} type: log {"}"}
-            receivers:
-              - name: ops
-                renderer: prom
-                store: local
-                channels: [log]
-            """);
+        await using var promoter = await PromoterProcess.StartAsync(RenderingConfig(prometheus.Url));
         foreach (var fixture in new[] { "firing-single.json", "resolved.json" })
         {
             var payload = File.ReadAllText(TestPaths.TestData("alertmanager-0.25", fixture)).Replace("http://vm:19090", prometheus.Url, StringComparison.Ordinal);
