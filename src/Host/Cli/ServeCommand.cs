@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
@@ -64,6 +65,25 @@ internal static partial class ServeCommand
         }
 
         MapImageFolders(app, holder.Current);
+        app.Use(async (context, next) =>
+        {
+            var auth = holder.Current.Settings.Auth;
+            if (auth.CoversEverything && WebhookAuthenticator.IsProtectedByScopeAll(context.Request.Path)
+                && !WebhookAuthenticator.IsAuthorized(context.Request, auth))
+            {
+                var challenge = WebhookAuthenticator.Challenge(auth);
+                if (challenge.Length > 0)
+                {
+                    context.Response.Headers.WWWAuthenticate = challenge;
+                }
+
+                context.Response.StatusCode = 401;
+                await context.Response.WriteAsync("missing or wrong credentials (auth.scope: all)\n", context.RequestAborted);
+                return;
+            }
+
+            await next(context);
+        });
         app.MapOperations();
         app.MapWebhooks();
         app.MapHistory();

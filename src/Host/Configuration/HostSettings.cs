@@ -30,6 +30,10 @@ internal sealed record WebhookAuthSettings
     public string? HeaderName { get; init; }
     public string? HeaderValue { get; init; }
     public bool IsEnabled => BearerToken is not null || BasicUser is not null || HeaderName is not null;
+
+    /// <summary><c>scope: all</c>: the API, the web page and /-/reload need the same credentials as the
+    /// webhooks. Health, readiness, /metrics and /images stay open (probes, Prometheus, chat clients).</summary>
+    public bool CoversEverything { get; init; }
 }
 
 internal sealed record DeliverySettings

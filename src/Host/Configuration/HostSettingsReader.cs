@@ -114,6 +114,7 @@ internal static class HostSettingsReader
             return new WebhookAuthSettings();
         }
 
+        var coversEverything = a.GetChoice("scope", "webhooks", "webhooks", "all") == "all";
         var bearer = a.GetSecret("bearer_token");
         string? user = null, password = null, headerName = null, headerValue = null;
         if (a.GetSection("basic_auth") is { } basic)
@@ -142,6 +143,7 @@ internal static class HostSettingsReader
             BasicPassword = password,
             HeaderName = headerName,
             HeaderValue = headerValue,
+            CoversEverything = coversEverything,
         };
     }
 

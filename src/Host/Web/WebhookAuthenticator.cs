@@ -50,6 +50,10 @@ internal static class WebhookAuthenticator
         return false;
     }
 
+    /// <summary>What <c>auth.scope: all</c> adds to the webhooks: the API, the web page and reload.</summary>
+    public static bool IsProtectedByScopeAll(PathString path) =>
+        path.StartsWithSegments("/api") || path.StartsWithSegments("/alerts") || path == "/" || path.StartsWithSegments("/-/reload");
+
     public static string Challenge(WebhookAuthSettings auth) => auth switch
     {
         { BearerToken: not null } => "Bearer realm=\"promoter\"",

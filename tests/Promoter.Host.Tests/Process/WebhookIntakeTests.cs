@@ -211,4 +211,36 @@ public sealed class WebhookAuthAndLimitTests
 
         Assert.Equal(HttpStatusCode.OK, status);
     }
+
+    [Fact]
+    public async Task ScopeAll_ApiUiAndReloadNeedCredentials_HealthMetricsStayOpen()
+    {
+        await using var promoter = await PromoterProcess.StartAsync("""
+            auth: { basic_auth: { username: am, password: pw-for-tests }, scope: all }
+            channels:
+              ops-log: { type: log }
+            receivers:
+              - name: ops
+                channels: [ops-log]
+            """);
+        var paths = new[] { "api/v1/alerts", "api/v1/plugins", "", "alerts/0000000000000000" };
+
+        foreach (var path in paths)
+        {
+            using var anonymous = await promoter.Http.GetAsync(path);
+            Assert.True(anonymous.StatusCode == HttpStatusCode.Unauthorized, $"/{path} answered {anonymous.StatusCode} without credentials");
+        }
+
+        using (var reload = await promoter.Http.PostAsync("-/reload", null))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, reload.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await promoter.Http.GetAsync("metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await promoter.Http.GetAsync("-/healthy")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await promoter.Http.GetAsync("-/ready")).StatusCode);
+        promoter.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("am:pw-for-tests")));
+        Assert.Equal(HttpStatusCode.OK, (await promoter.Http.GetAsync("api/v1/alerts")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await promoter.Http.GetAsync("")).StatusCode);
+    }
 }
