@@ -19,8 +19,10 @@ var burst = Arg("--burst", 1000);
 
 Console.WriteLine("publishing src/Host (Release)…");
 var published = TestPaths.NewTempDirectory("promoter-bench-published");
+// PROMOTER_BENCH_PUBLISH_ARGS adds publish options, e.g. "-r linux-x64 --self-contained false -p:PublishReadyToRun=true".
+var extraPublishArgs = (Environment.GetEnvironmentVariable("PROMOTER_BENCH_PUBLISH_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
 await using (var publish = ChildProcess.Start("dotnet",
-    ["publish", Path.Combine(TestPaths.RepositoryRoot, "src", "Host", "Promoter.Host.csproj"), "-c", "Release", "-o", published, "-nologo", "-v", "quiet", "-clp:ErrorsOnly"],
+    ["publish", Path.Combine(TestPaths.RepositoryRoot, "src", "Host", "Promoter.Host.csproj"), "-c", "Release", "-o", published, "-nologo", "-v", "quiet", "-clp:ErrorsOnly", .. extraPublishArgs],
     TestPaths.RepositoryRoot))
 {
     if (await publish.WaitForExitAsync(TimeSpan.FromMinutes(10)) != 0)
