@@ -41,6 +41,16 @@ plugins.Options.Add(pluginsDir);
 plugins.SetAction(parse => ConfigCommands.ListPlugins(parse.GetValue(pluginsConfig), parse.GetValue(pluginsDir), Console.Out));
 root.Subcommands.Add(plugins);
 
+var convert = new Command("convert-config", "Convert a prometheus-webhook-dingtalk or Promoter (Go) configuration to Promoter's.");
+var convertFrom = new Option<string>("--from") { Description = "The source: dingtalk (prometheus-webhook-dingtalk) or promoter (Promoter in Go).", Required = true };
+var convertFile = new Argument<string>("file") { Description = "The configuration file to convert." };
+var convertOut = new Option<string?>("--out") { Description = "Write here instead of standard output." };
+convert.Options.Add(convertFrom);
+convert.Options.Add(convertOut);
+convert.Arguments.Add(convertFile);
+convert.SetAction(parse => ConfigCommands.ConvertConfig(parse.GetValue(convertFrom)!, parse.GetValue(convertFile)!, parse.GetValue(convertOut), Console.Out, Console.Error));
+root.Subcommands.Add(convert);
+
 ToolCommands.Add(root);
 
 return await root.Parse(args).InvokeAsync();

@@ -45,6 +45,33 @@ internal static class ConfigCommands
         return 1;
     }
 
+    /// <summary>Converts a prometheus-webhook-dingtalk or Promoter (Go) configuration; writes it to stdout or a file.</summary>
+    public static int ConvertConfig(string from, string path, string? output, TextWriter stdout, TextWriter stderr)
+    {
+        string converted;
+        try
+        {
+            converted = ConfigConverter.Convert(from, File.ReadAllText(path), path);
+        }
+        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine(e.Message);
+            return 1;
+        }
+
+        if (output is null)
+        {
+            stdout.Write(converted);
+        }
+        else
+        {
+            File.WriteAllText(output, converted);
+            stderr.WriteLine($"wrote {output}; check it with: promoter check-config {output}");
+        }
+
+        return 0;
+    }
+
     /// <summary>Lists the plugins found and their status.</summary>
     public static int ListPlugins(string? configPath, string? pluginsDir, TextWriter stdout)
     {

@@ -21,12 +21,14 @@ internal static partial class WebhookEndpoints
     public static void MapWebhooks(this IEndpointRouteBuilder app)
     {
         app.MapPost("/webhook/{receiver}", (HttpContext c, string receiver) => HandleAsync(c, receiver));
+        // Promoter (Go) took every receiver on one URL: the receiver comes from the payload.
+        app.MapPost("/webhook", (HttpContext c, CancellationToken _) => HandleAsync(c, null));
         // Drop-in migration: Promoter (Go) and prometheus-webhook-dingtalk URLs.
         app.MapPost("/{receiver}/send", (HttpContext c, string receiver) => HandleAsync(c, receiver));
         app.MapPost("/dingtalk/{target}/send", (HttpContext c, string target) => HandleAsync(c, target));
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext context, string receiverName)
+    private static async Task<IResult> HandleAsync(HttpContext context, string? receiverFromUrl)
     {
         var started = Stopwatch.GetTimestamp();
         var services = context.RequestServices;
@@ -36,9 +38,10 @@ internal static partial class WebhookEndpoints
         var runtime = holder.Current;
         var settings = runtime.Settings;
 
+        var label = receiverFromUrl ?? "(payload)";
         if (!WebhookAuthenticator.IsAuthorized(context.Request, settings.Auth))
         {
-            Count(metrics, receiverName, "unauthorized");
+            Count(metrics, label, "unauthorized");
             var challenge = WebhookAuthenticator.Challenge(settings.Auth);
             if (challenge.Length > 0)
             {
@@ -49,16 +52,6 @@ internal static partial class WebhookEndpoints
                 "missing or wrong credentials: configure Alertmanager's webhook http_config to match Promoter's auth: section");
         }
 
-        receiverName = AlertmanagerPayload.UnescapeReceiver(receiverName);
-        var route = runtime.FindReceiver(receiverName);
-        if (route is null)
-        {
-            Count(metrics, receiverName, "unknown_receiver");
-            var known = string.Join(", ", runtime.ReceiverNames);
-            return Error(StatusCodes.Status404NotFound,
-                $"receiver '{receiverName}' is not configured; configured receivers: {(known.Length == 0 ? "(none)" : known)}");
-        }
-
         byte[] body;
         try
         {
@@ -66,7 +59,7 @@ internal static partial class WebhookEndpoints
         }
         catch (BodyTooLargeException)
         {
-            Count(metrics, receiverName, "too_large");
+            Count(metrics, label, "too_large");
             return Error(StatusCodes.Status413PayloadTooLarge,
                 $"the body is larger than {settings.MaxBodyBytes} bytes; raise webhook.max_body_bytes or set max_alerts in Alertmanager's webhook_config");
         }
@@ -78,9 +71,20 @@ internal static partial class WebhookEndpoints
         }
         catch (PayloadException e)
         {
-            Count(metrics, receiverName, "invalid");
-            LogInvalidPayload(logger, receiverName, e.Message);
+            Count(metrics, label, "invalid");
+            LogInvalidPayload(logger, label, e.Message);
             return Error(StatusCodes.Status400BadRequest, e.Message);
+        }
+
+        // The URL names the route; on the bare /webhook the payload's own (unescaped) receiver does.
+        var receiverName = receiverFromUrl is null ? group.Receiver : AlertmanagerPayload.UnescapeReceiver(receiverFromUrl);
+        var route = runtime.FindReceiver(receiverName);
+        if (route is null)
+        {
+            Count(metrics, receiverName, "unknown_receiver");
+            var known = string.Join(", ", runtime.ReceiverNames);
+            return Error(StatusCodes.Status404NotFound,
+                $"receiver '{receiverName}' is not configured; configured receivers: {(known.Length == 0 ? "(none)" : known)}");
         }
 
         var store = services.GetRequiredService<IStateStore>();

@@ -40,6 +40,7 @@ public sealed class WebhookIntakeTests(IntakeHost host) : IClassFixture<IntakeHo
     [InlineData("webhook/{0}")]
     [InlineData("{0}/send")]
     [InlineData("dingtalk/{0}/send")]
+    [InlineData("webhook")] // Promoter (Go): the receiver comes from the payload
     public async Task Post_CapturedFiring_AcceptedAndLoggedOnce(string route)
     {
         var key = $"route-{route.GetHashCode(StringComparison.Ordinal)}";
