@@ -11,13 +11,12 @@ namespace Promoter.Storage.LocalNginx;
 /// never taken from input, so nothing is ever written outside the folder; each file appears atomically
 /// (written to a temporary file in the same folder, then renamed), so a web server never serves half an image.
 /// </summary>
-internal sealed partial class LocalImageStore : IImageStore, IImageRetention, IDisposable
+internal sealed partial class LocalImageStore : IImageStore, IImageRetention
 {
     private readonly string _name;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly LocalStoreMetrics _metrics;
-    private readonly RetentionSchedule? _schedule;
 
     public LocalImageStore(string name, LocalStoreOptions options, TimeProvider time, ILogger logger, LocalStoreMetrics metrics)
     {
@@ -26,16 +25,12 @@ internal sealed partial class LocalImageStore : IImageStore, IImageRetention, ID
         _time = time;
         _logger = logger;
         _metrics = metrics;
-        if (options.Retention is { } retention)
-        {
-            _schedule = new RetentionSchedule(time, retention, options.RetentionInterval, DeleteOlderThanAsync, logger, name);
-        }
     }
 
     public LocalStoreOptions Options { get; }
 
-    /// <summary>The running retention sweep, if any (tests wait on it after advancing the clock).</summary>
-    internal Task RetentionRun => _schedule?.LastRun ?? Task.CompletedTask;
+    /// <summary>The <c>retention:</c> setting; the host sweeps with it (see <see cref="IImageRetention.Retention"/>).</summary>
+    public TimeSpan? Retention => Options.Retention;
 
     public async Task<StoredImage> SaveAsync(ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken)
     {
@@ -169,7 +164,6 @@ internal sealed partial class LocalImageStore : IImageStore, IImageRetention, ID
         }
     }
 
-    public void Dispose() => _schedule?.Dispose();
 
     [GeneratedRegex("^[0-9a-f]{64}\\.(png|svg)$", RegexOptions.CultureInvariant)]
     private static partial Regex StoredName();

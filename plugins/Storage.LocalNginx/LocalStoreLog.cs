@@ -19,6 +19,4 @@ internal static partial class LocalStoreLog
     [LoggerMessage(EventId = 6104, Level = LogLevel.Information, Message = "Store {Store}: retention removed {Count} images older than {Cutoff:o}")]
     public static partial void Swept(ILogger logger, string store, int count, DateTimeOffset cutoff);
 
-    [LoggerMessage(EventId = 6105, Level = LogLevel.Warning, Message = "Store {Store}: retention sweep failed: {Reason}")]
-    public static partial void SweepFailed(ILogger logger, string store, string reason);
 }

@@ -27,7 +27,6 @@ internal sealed record LocalStoreOptions
     /// <summary>Images older than this are deleted; null keeps them forever.</summary>
     public TimeSpan? Retention { get; init; }
 
-    public TimeSpan RetentionInterval { get; init; } = TimeSpan.FromHours(1);
 
     public static LocalStoreOptions Read(StoreSetup setup)
     {
@@ -45,7 +44,6 @@ internal sealed record LocalStoreOptions
         var mode = ReadFileMode(s);
         var maxBytes = s.GetByteSize("max_size", ImageContent.DefaultMaxBytes);
         var retention = s.GetDuration("retention", TimeSpan.Zero, min: TimeSpan.Zero);
-        var interval = s.GetDuration("retention_interval", TimeSpan.FromHours(1), min: TimeSpan.FromSeconds(1), max: TimeSpan.FromDays(7));
 
         // A trailing slash, so that resolving a file name against the base keeps the base's last segment.
         var baseUrl = publicUrl is null
@@ -60,7 +58,6 @@ internal sealed record LocalStoreOptions
             FileMode = mode,
             MaxBytes = maxBytes,
             Retention = retention > TimeSpan.Zero ? retention : null,
-            RetentionInterval = interval,
         };
     }
 

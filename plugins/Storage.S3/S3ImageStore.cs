@@ -27,7 +27,6 @@ internal sealed partial class S3ImageStore : IImageStore, IImageRetention, IDisp
     private readonly ILogger _logger;
     private readonly S3StoreMetrics _metrics;
     private readonly AmazonS3Client _client;
-    private readonly RetentionSchedule? _schedule;
     private readonly ConcurrentDictionary<string, byte> _knownKeys = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<bool>>> _uploads = new(StringComparer.Ordinal);
 
@@ -40,16 +39,12 @@ internal sealed partial class S3ImageStore : IImageStore, IImageRetention, IDisp
         _logger = logger;
         _metrics = metrics;
         _client = CreateClient(options, httpClientFactory);
-        if (options.Retention is { } retention)
-        {
-            _schedule = new RetentionSchedule(time, retention, options.RetentionInterval, DeleteOlderThanAsync, logger, name);
-        }
     }
 
     public S3StoreOptions Options { get; }
 
-    /// <summary>The running retention sweep, if any (tests wait on it after advancing the clock).</summary>
-    internal Task RetentionRun => _schedule?.LastRun ?? Task.CompletedTask;
+    /// <summary>The <c>retention:</c> setting; the host sweeps with it (see <see cref="IImageRetention.Retention"/>).</summary>
+    public TimeSpan? Retention => Options.Retention;
 
     private static AmazonS3Client CreateClient(S3StoreOptions o, IHttpClientFactory? httpClientFactory)
     {
@@ -318,7 +313,6 @@ internal sealed partial class S3ImageStore : IImageStore, IImageRetention, IDisp
 
     public void Dispose()
     {
-        _schedule?.Dispose();
         _client.Dispose();
     }
 

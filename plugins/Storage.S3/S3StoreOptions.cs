@@ -42,7 +42,6 @@ internal sealed record S3StoreOptions
     public ResponseChecksumValidation ChecksumValidation { get; init; } = ResponseChecksumValidation.WHEN_REQUIRED;
     public long MaxBytes { get; init; } = ImageContent.DefaultMaxBytes;
     public TimeSpan? Retention { get; init; }
-    public TimeSpan RetentionInterval { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>Reads the settings; problems go to the diagnostics (the host refuses to start with any).</summary>
     public static S3StoreOptions Read(PluginSettings s)
@@ -100,7 +99,6 @@ internal sealed record S3StoreOptions
 
         var maxBytes = s.GetByteSize("max_size", ImageContent.DefaultMaxBytes);
         var retention = s.GetDuration("retention", TimeSpan.Zero, min: TimeSpan.Zero);
-        var interval = s.GetDuration("retention_interval", TimeSpan.FromHours(1), min: TimeSpan.FromSeconds(1), max: TimeSpan.FromDays(7));
 
         return new S3StoreOptions
         {
@@ -125,7 +123,6 @@ internal sealed record S3StoreOptions
             ChecksumValidation = validation == "when_supported" ? ResponseChecksumValidation.WHEN_SUPPORTED : ResponseChecksumValidation.WHEN_REQUIRED,
             MaxBytes = maxBytes,
             Retention = retention > TimeSpan.Zero ? retention : null,
-            RetentionInterval = interval,
         };
     }
 

@@ -1,3 +1,4 @@
+using Promoter.Testing.Infrastructure;
 using System.Text;
 using Promoter.Abstractions.Channels;
 using Promoter.Abstractions.Configuration;

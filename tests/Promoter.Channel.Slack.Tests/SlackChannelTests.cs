@@ -1,3 +1,4 @@
+using Promoter.Testing.Infrastructure;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Promoter.Abstractions.Channels;

@@ -18,10 +18,10 @@ public sealed class LocalImageStoreTests : IClassFixture<NginxServer>
     public async Task SaveAsync_Png_NamesTheFileBySha256AndLeavesNoTemporaryFile()
     {
         var dir = TestPaths.NewTempDirectory();
-        using var store = (IDisposable)Setup(dir).Set("public_url", "https://images.example.com/saved-images").Create(new LocalImageStoreFactory());
+        var store = Setup(dir).Set("public_url", "https://images.example.com/saved-images").Create(new LocalImageStoreFactory());
         var png = SampleImages.ChartPng;
 
-        var stored = await ((IImageStore)store).SaveAsync(png, "image/png", CancellationToken.None);
+        var stored = await store.SaveAsync(png, "image/png", CancellationToken.None);
 
         var expected = Convert.ToHexStringLower(SHA256.HashData(png)) + ".png";
         Assert.Equal(expected, stored.Key);
@@ -180,13 +180,15 @@ public sealed class LocalImageStoreTests : IClassFixture<NginxServer>
     }
 
     [Fact]
-    public async Task Retention_ScheduledSweep_DeletesOnlyOurImagesOlderThanTheRetention()
+    public async Task Retention_HostSweepWithTheStoresRetention_DeletesOnlyOurImagesOlderThanIt()
     {
         var dir = TestPaths.NewTempDirectory();
         var clock = new ManualTimeProvider();
-        var builder = Setup(dir).Set("public_url", "https://x.example/i").Set("retention", "7d").Set("retention_interval", "1h").Service<TimeProvider>(clock);
+        var builder = Setup(dir).Set("public_url", "https://x.example/i").Set("retention", "7d").Service<TimeProvider>(clock);
         var store = builder.Create(new LocalImageStoreFactory());
-        var local = (LocalImageStore)store;
+        var retention = ((IImageRetention)store).Retention!.Value;
+        // What the host's hourly sweep does (ImageRetentionSweep): delete what is older than now − retention.
+        Task<int> Sweep() => ((IImageRetention)store).DeleteOlderThanAsync(clock.GetUtcNow() - retention, CancellationToken.None);
         var foreign = Path.Combine(dir, "README.txt");
         await File.WriteAllTextAsync(foreign, "kept: not written by the store");
         File.SetLastWriteTimeUtc(foreign, clock.GetUtcNow().UtcDateTime.AddDays(-30));
@@ -197,11 +199,11 @@ public sealed class LocalImageStoreTests : IClassFixture<NginxServer>
         clock.Advance(TimeSpan.FromDays(4));
         await store.SaveAsync(SampleImages.Png(14), "image/png", CancellationToken.None); // saved again: younger
         var recent = await store.SaveAsync(SampleImages.Svg(15), "image/svg+xml", CancellationToken.None);
-        await local.RetentionRun;
+        await Sweep();
         Assert.Equal(4, Directory.GetFiles(dir).Length); // nothing is 7 days old yet
 
         clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromHours(1));
-        await local.RetentionRun;
+        await Sweep();
 
         Assert.False(File.Exists(Path.Combine(dir, old.Key)));
         Assert.True(File.Exists(Path.Combine(dir, renewed.Key)));
@@ -209,9 +211,19 @@ public sealed class LocalImageStoreTests : IClassFixture<NginxServer>
         Assert.True(File.Exists(foreign));
 
         clock.Advance(TimeSpan.FromDays(7));
-        await local.RetentionRun;
+        await Sweep();
         Assert.Equal(["README.txt"], Directory.GetFiles(dir).Select(Path.GetFileName));
-        local.Dispose();
+        Assert.Equal(TimeSpan.FromDays(7), retention);
+    }
+
+    [Fact]
+    public void Retention_HostServedStore_ForwardsTheSetting()
+    {
+        // The store without public_url is a wrapper; the interface's default (null) would turn the sweep off.
+        var store = Setup(TestPaths.NewTempDirectory()).Set("retention", "3d").Create(new LocalImageStoreFactory());
+
+        Assert.IsAssignableFrom<IHostServedImages>(store);
+        Assert.Equal(TimeSpan.FromDays(3), ((IImageRetention)store).Retention);
     }
 
     [Fact]

@@ -206,23 +206,31 @@ public sealed class S3ImageStoreTests : IClassFixture<S3Server>
     }
 
     [Fact]
-    public async Task Retention_ScheduledSweep_RunsOnTheStoreClock()
+    public async Task Retention_HostSweepWithTheStoresRetention_DeletesOnlyWholeDaysOlderThanIt()
     {
         var clock = new ManualTimeProvider(new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero));
         var prefix = "sched-" + Guid.NewGuid().ToString("N")[..8];
-        var store = (S3ImageStore)Setup(prefix).Set("retention", "2d").Set("retention_interval", "6h").Service<TimeProvider>(clock).Create(new S3ImageStoreFactory());
+        var store = (S3ImageStore)Setup(prefix).Set("retention", "2d").Service<TimeProvider>(clock).Create(new S3ImageStoreFactory());
         var old = await store.SaveAsync(SampleImages.Png(Random.Shared.Next()), "image/png", CancellationToken.None);
+        var retention = ((IImageRetention)store).Retention;
+        // What the host's hourly sweep does (ImageRetentionSweep): delete what is older than now − retention.
+        Task<int> Sweep() => ((IImageRetention)store).DeleteOlderThanAsync(clock.GetUtcNow() - retention!.Value, CancellationToken.None);
 
         clock.Advance(TimeSpan.FromDays(2) + TimeSpan.FromHours(13));
-        await store.RetentionRun;
+        await Sweep();
         var kept = await ExistsAsync(old.Key);
         clock.Advance(TimeSpan.FromHours(12));
-        await store.RetentionRun;
+        await Sweep();
 
+        Assert.Equal(TimeSpan.FromDays(2), retention);
         Assert.True(kept); // 2 days 13 hours after 08:00 on day 1 is 21:00 on day 3: day 1 ended only 1 day 21 hours ago
         Assert.False(await ExistsAsync(old.Key));
         store.Dispose();
     }
+
+    [Fact]
+    public void Retention_NotConfigured_HostDoesNotSweep() =>
+        Assert.Null(((IImageRetention)Setup("none").Create(new S3ImageStoreFactory())).Retention);
 
     private async Task<bool> ExistsAsync(string key)
     {

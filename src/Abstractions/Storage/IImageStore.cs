@@ -38,6 +38,12 @@ public interface IImageStore
 /// <summary>Optional: a store that can delete old images (retention).</summary>
 public interface IImageRetention
 {
+    /// <summary>
+    /// How old an image may get before the host's hourly sweep deletes it (the store's own setting, such as
+    /// <c>retention: 7d</c>); null when the operator set none, and the host never sweeps this store.
+    /// </summary>
+    TimeSpan? Retention => null;
+
     /// <summary>Deletes images stored before <paramref name="cutoff"/>; returns how many were removed.</summary>
     Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
 }

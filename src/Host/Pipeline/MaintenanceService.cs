@@ -7,8 +7,8 @@ using Promoter.State;
 namespace Promoter.Host.Pipeline;
 
 /// <summary>
-/// Periodic housekeeping: queue figures for /metrics and history retention. Image stores sweep their own
-/// images on their own schedule (their <c>retention:</c> setting).
+/// Periodic housekeeping: queue figures for /metrics, history retention, and (hourly) the image stores'
+/// retention (<see cref="ImageRetentionSweep"/>).
 /// </summary>
 internal sealed partial class MaintenanceService(IStateStore store, RuntimeHolder runtimes, PromoterMetrics metrics,
     TimeProvider time, ILogger<MaintenanceService> logger) : BackgroundService
@@ -30,6 +30,7 @@ internal sealed partial class MaintenanceService(IStateStore store, RuntimeHolde
                 {
                     nextPrune = now + PruneInterval;
                     var runtime = runtimes.Current;
+                    await ImageRetentionSweep.RunAsync(runtime, now, logger, stoppingToken);
                     var pruned = await store.PruneAsync(now - runtime.Settings.HistoryRetention, stoppingToken);
                     if (pruned > 0)
                     {

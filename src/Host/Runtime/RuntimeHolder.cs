@@ -18,6 +18,12 @@ internal sealed partial class RuntimeHolder(
     PromoterMetrics metrics,
     ILogger<RuntimeHolder> logger)
 {
+    /// <summary>
+    /// How long a replaced configuration's components live on before they are disposed: longer than any
+    /// delivery that may still use them (a render of up to 10 minutes plus a 5-minute send attempt).
+    /// </summary>
+    internal static readonly TimeSpan RetiredGrace = TimeSpan.FromMinutes(20);
+
     private readonly SemaphoreSlim _reloadLock = new(1, 1);
     private PromoterRuntime? _current;
 
@@ -52,7 +58,12 @@ internal sealed partial class RuntimeHolder(
                 LogListenChangeIgnored(logger, old.Settings.Listen, runtime.Settings.Listen);
             }
 
-            Volatile.Write(ref _current, runtime);
+            var retired = Interlocked.Exchange(ref _current, runtime);
+            if (retired is not null)
+            {
+                _ = DisposeLaterAsync(retired);
+            }
+
             metrics.SetReload(true, runtime.LoadedAt);
             LogLoaded(logger, loaded.Source, runtime.Settings.Receivers.Count, runtime.Channels.Count);
             return [];
@@ -62,6 +73,44 @@ internal sealed partial class RuntimeHolder(
             _reloadLock.Release();
         }
     }
+
+    /// <summary>The task disposing the last replaced configuration (tests wait on it).</summary>
+    internal Task Retiring { get; private set; } = Task.CompletedTask;
+
+    private Task DisposeLaterAsync(PromoterRuntime retired)
+    {
+        var task = DisposeAfterGraceAsync(retired);
+        Retiring = task;
+        return task;
+    }
+
+    private async Task DisposeAfterGraceAsync(PromoterRuntime retired)
+    {
+        await Task.Delay(RetiredGrace, time);
+        IEnumerable<object> parts = [.. retired.Renderers.Values, .. retired.Stores.Values, .. retired.Channels.Values.Select(c => c.Channel)];
+        foreach (var part in parts)
+        {
+            try
+            {
+                switch (part)
+                {
+                    case IAsyncDisposable a:
+                        await a.DisposeAsync();
+                        break;
+                    case IDisposable d:
+                        d.Dispose();
+                        break;
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogDisposeFailed(logger, part.GetType().Name, e.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Disposing {Component} of a replaced configuration failed: {Error}")]
+    private static partial void LogDisposeFailed(ILogger logger, string component, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Configuration error: {Error}")]
     private static partial void LogConfigError(ILogger logger, string error);

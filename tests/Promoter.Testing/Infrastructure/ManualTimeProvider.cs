@@ -1,8 +1,9 @@
 namespace Promoter.Testing.Infrastructure;
 
 /// <summary>
-/// A clock that moves only when a test says so. Timers created from it fire during <see cref="Advance"/>,
-/// in due order, so code that schedules work with <see cref="TimeProvider.CreateTimer"/> runs deterministically.
+/// A clock that moves only when a test says so. Timers created from it (and so
+/// <c>Task.Delay(delay, timeProvider)</c>) fire during <see cref="Advance"/>, in due order, so code that
+/// schedules work with <see cref="TimeProvider.CreateTimer"/> runs deterministically.
 /// </summary>
 public sealed class ManualTimeProvider : TimeProvider
 {
@@ -23,6 +24,23 @@ public sealed class ManualTimeProvider : TimeProvider
     }
 
     public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
+
+    // Elapsed-time measurements (GetElapsedTime) follow the manual clock too.
+    public override long GetTimestamp() => GetUtcNow().UtcTicks;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    /// <summary>How many timers are waiting (a test can wait until a sender is queued on its pacer).</summary>
+    public int PendingTimers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _timers.Count(t => t.DueAt is not null);
+            }
+        }
+    }
 
     /// <summary>Moves the clock forward, firing every timer that falls due on the way.</summary>
     public void Advance(TimeSpan by)
