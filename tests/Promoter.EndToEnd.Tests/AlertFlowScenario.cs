@@ -34,16 +34,16 @@ public sealed partial class AlertFlowScenario : IAsyncLifetime
     private MetricsTarget? _target;
     private PrometheusServer? _prometheus;
     private AlertmanagerServer? _alertmanager;
-    private NginxImageServer? _nginx;
-    private S3rverProcess? _s3;
+    private NginxServer? _nginx;
+    private S3Server? _s3;
 
     public FakeDingTalkServer DingTalk { get; private set; } = null!;
     public FakeSlackServer Slack { get; private set; } = null!;
     public ChannelGate DingTalkGate { get; private set; } = null!;
     public ChannelGate SlackGate { get; private set; } = null!;
     public PromoterProcess Promoter { get; private set; } = null!;
-    public NginxImageServer Nginx => _nginx!;
-    public S3rverProcess S3 => _s3!;
+    public NginxServer Nginx => _nginx!;
+    public S3Server S3 => _s3!;
 
     public DateTimeOffset FlippedUpAt { get; private set; }
     public DateTimeOffset FlippedDownAt { get; private set; }
@@ -73,8 +73,8 @@ public sealed partial class AlertFlowScenario : IAsyncLifetime
         Slack = Own(await FakeSlackServer.StartAsync(token: "xoxb-e2e-slack-token", channels: [SlackChannel]));
         DingTalkGate = Own(await ChannelGate.StartAsync(DingTalk.BaseUrl));
         SlackGate = Own(await ChannelGate.StartAsync(Slack.BaseUrl));
-        _nginx = Own(await NginxImageServer.StartAsync());
-        _s3 = Own(await S3rverProcess.StartAsync("alerts"));
+        _nginx = Own(await NginxServer.StartAsync());
+        _s3 = Own(await S3Server.StartAsync());
 
         var data = TestPaths.NewTempDirectory("promoter-e2e-data");
         var webhookToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));

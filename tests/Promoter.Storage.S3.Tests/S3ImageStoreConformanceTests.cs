@@ -1,3 +1,4 @@
+using Promoter.Testing.Infrastructure;
 using Promoter.Abstractions.Storage;
 using Promoter.Testing.Storage;
 

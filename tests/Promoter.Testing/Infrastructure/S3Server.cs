@@ -1,13 +1,13 @@
 using System.Text.RegularExpressions;
-using Promoter.Testing.Infrastructure;
+using Xunit;
 
-namespace Promoter.Storage.S3.Tests;
+namespace Promoter.Testing.Infrastructure;
 
 /// <summary>
 /// A real S3-protocol server (s3rver from npm, installed into tests/tools by `npm ci --prefix tests/tools`)
 /// on a loopback port, with the bucket <see cref="Bucket"/>. Its credentials are S3RVER/S3RVER.
 /// </summary>
-public sealed partial class S3Server : IAsyncLifetime
+public sealed partial class S3Server : IAsyncLifetime, IAsyncDisposable
 {
     public const string Bucket = "alerts";
     public const string AccessKey = "S3RVER";
@@ -29,6 +29,25 @@ public sealed partial class S3Server : IAsyncLifetime
     public Uri VirtualHostEndpoint => new($"http://s3.localhost:{Port}");
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>Starts one outside xunit's fixtures (the end-to-end tests own several servers).</summary>
+    public static async Task<S3Server> StartAsync()
+    {
+        var server = new S3Server();
+        try
+        {
+            await server.InitializeAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        return server;
+    }
+
+    async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
 
     public async Task InitializeAsync()
     {

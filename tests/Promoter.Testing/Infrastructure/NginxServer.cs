@@ -1,12 +1,12 @@
-using Promoter.Testing.Infrastructure;
+using Xunit;
 
-namespace Promoter.Storage.LocalNginx.Tests;
+namespace Promoter.Testing.Infrastructure;
 
 /// <summary>
 /// A real nginx on a loopback port, serving a temporary image folder with deploy/nginx/promoter-images.conf:
 /// the example server block is used as shipped, with only its port and folder replaced.
 /// </summary>
-public sealed class NginxServer : IAsyncLifetime
+public sealed class NginxServer : IAsyncLifetime, IAsyncDisposable
 {
     private ChildProcess? _process;
 
@@ -22,6 +22,25 @@ public sealed class NginxServer : IAsyncLifetime
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
 
+    /// <summary>Starts one outside xunit's fixtures (the end-to-end tests own several servers).</summary>
+    public static async Task<NginxServer> StartAsync()
+    {
+        var server = new NginxServer();
+        try
+        {
+            await server.InitializeAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        return server;
+    }
+
+    async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
+
     public async Task InitializeAsync()
     {
         var nginx = RequiredTool.Find("nginx", "apt-get install -y nginx-light");
@@ -35,8 +54,11 @@ public sealed class NginxServer : IAsyncLifetime
 
         // The workers run as an unprivileged user when nginx starts as root; the temp folders are 0700 by
         // default, so open the path to the images for them.
-        File.SetUnixFileMode(Prefix, (UnixFileMode)0x1ED);
-        File.SetUnixFileMode(ImageDirectory, (UnixFileMode)0x1ED);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(Prefix, (UnixFileMode)0x1ED);
+            File.SetUnixFileMode(ImageDirectory, (UnixFileMode)0x1ED);
+        }
 
         var conf = $$"""
             daemon off;
@@ -44,7 +66,7 @@ public sealed class NginxServer : IAsyncLifetime
             worker_processes 1;
             pid {{Prefix}}/nginx.pid;
             error_log {{Prefix}}/logs/error.log warn;
-            events { worker_connections 64; }
+            events { worker_connections 256; }
             http {
                 access_log {{Prefix}}/logs/access.log;
                 client_body_temp_path {{Prefix}}/client_body;
