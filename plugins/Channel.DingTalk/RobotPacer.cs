@@ -43,7 +43,12 @@ internal sealed class RobotPacer(int limit, TimeSpan window, TimeProvider time)
         {
             try
             {
-                await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+                // Timers count whole milliseconds and may end a fraction early: sending even slightly before
+                // the slot could be the 21st message in DingTalk's minute, so wait until the clock has passed it.
+                while ((wait = slot - time.GetUtcNow()) > TimeSpan.Zero)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), time, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException)
             {

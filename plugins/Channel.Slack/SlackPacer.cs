@@ -43,10 +43,12 @@ internal sealed class SlackPacer(TimeProvider time)
 
         try
         {
-            var wait = lane.Next - time.GetUtcNow();
-            if (wait > TimeSpan.Zero)
+            // Timers count whole milliseconds and may end a fraction early; Slack measures the gap on its side,
+            // so wait until the clock has really passed the slot.
+            TimeSpan wait;
+            while ((wait = lane.Next - time.GetUtcNow()) > TimeSpan.Zero)
             {
-                await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), time, cancellationToken).ConfigureAwait(false);
             }
         }
         catch
