@@ -181,7 +181,15 @@ Console.WriteLine($"steady: {steady.Count} groups at {rate}/s for {seconds}s, de
 Console.WriteLine($"  latency webhook->channel: p50 {P(0.50):F1} ms, p90 {P(0.90):F1} ms, p99 {P(0.99):F1} ms, max {latencies.LastOrDefault():F1} ms");
 Console.WriteLine($"burst: {burstDelivered}/{burst} groups delivered in {burstSeconds:F2}s = {burstDelivered / burstSeconds:F0} groups/s " +
                   $"(webhooks accepted in {(acceptedAt - burstStart) / (double)Stopwatch.Frequency:F2}s)");
-Console.WriteLine($"Promoter memory: VmHWM {Field("VmHWM")}, VmRSS now {Field("VmRSS")}");
+Console.WriteLine($"Promoter memory: VmHWM {Field("VmHWM")}, VmRSS now {Field("VmRSS")} " +
+                  $"(anonymous {Field("RssAnon")}, files {Field("RssFile")}, shared memory {Field("RssShmem")}; {Field("Threads")} threads)");
+if (Environment.GetEnvironmentVariable("PROMOTER_BENCH_HOLD_SECONDS") is { } hold)
+{
+    // Keeps Promoter running for inspection (/proc/<pid>/smaps, /metrics) before everything is torn down.
+    Console.WriteLine($"holding Promoter (pid {promoter.ProcessId}, {promoter.BaseUrl}) for {hold}s");
+    await Task.Delay(TimeSpan.FromSeconds(int.Parse(hold, CultureInfo.InvariantCulture)));
+}
+
 return lost == 0 && burstDelivered == burst ? 0 : 2;
 
 int Arg(string name, int fallback)

@@ -42,6 +42,9 @@ internal sealed class SlackChannel : IChannel
 
     public string Name { get; }
 
+    /// <summary>Only a bot token can upload files; incoming webhooks link charts by URL.</summary>
+    public bool UploadsImages => _api is not null;
+
     public async ValueTask<DeliveryResult> SendAsync(Notification notification, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(notification);

@@ -86,7 +86,7 @@ internal sealed class PrometheusRenderer : IAlertRenderer, IQueryChartRenderer
                     ResolvedAt = model.ResolvedAt,
                 };
             }
-            images.Add(Draw(model, request.Format, $"{title}: {plan.Query}"));
+            images.Add(await DrawAsync(model, request.Format, $"{title}: {plan.Query}", cancellationToken).ConfigureAwait(false));
         }
 
         return images;
@@ -110,7 +110,7 @@ internal sealed class PrometheusRenderer : IAlertRenderer, IQueryChartRenderer
 
         var title = query.Title ?? "Query";
         var model = await BuildModelAsync(plan, title, from, to, null, null, cancellationToken).ConfigureAwait(false);
-        return Draw(model, query.Format, $"{title}: {plan.Query}");
+        return await DrawAsync(model, query.Format, $"{title}: {plan.Query}", cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<ChartModel> BuildModelAsync(ChartPlan plan, string title, DateTimeOffset from, DateTimeOffset to,
@@ -199,14 +199,15 @@ internal sealed class PrometheusRenderer : IAlertRenderer, IQueryChartRenderer
         return from > model.From ? model with { From = from } : model;
     }
 
-    private AlertImage Draw(ChartModel model, ImageFormat format, string title)
+    private async Task<AlertImage> DrawAsync(ChartModel model, ImageFormat format, string title, CancellationToken cancellationToken)
     {
         var style = _options.Style;
         var svg = SvgChartWriter.Write(model, style);
         _charts.Add(1, new KeyValuePair<string, object?>("result", model.Series.Count == 0 ? "no_data" : "ok"));
         return format == ImageFormat.Svg
             ? new AlertImage(title, Encoding.UTF8.GetBytes(svg), "image/svg+xml", style.PixelWidth, style.PixelHeight)
-            : new AlertImage(title, PngRasterizer.Rasterize(svg, style), "image/png", style.PixelWidth, style.PixelHeight);
+            : new AlertImage(title, await PngRasterizer.RasterizeAsync(svg, style, cancellationToken).ConfigureAwait(false), "image/png",
+                style.PixelWidth, style.PixelHeight);
     }
 
     /// <summary>

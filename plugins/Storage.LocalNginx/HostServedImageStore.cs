@@ -6,7 +6,7 @@ namespace Promoter.Storage.LocalNginx;
 /// A local store without <c>public_url</c>: the host serves its folder at <c>/images</c>, and its URLs are
 /// built from the host's own <c>public_url</c>.
 /// </summary>
-internal sealed class HostServedImageStore(LocalImageStore inner) : IImageStore, IImageRetention, IHostServedImages
+internal sealed class HostServedImageStore(LocalImageStore inner) : IImageStore, IImageRetention, IImageReader, IHostServedImages
 {
     public LocalImageStore Inner => inner;
 
@@ -19,6 +19,8 @@ internal sealed class HostServedImageStore(LocalImageStore inner) : IImageStore,
 
     public Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
         inner.DeleteOlderThanAsync(cutoff, cancellationToken);
+
+    public Task<byte[]?> ReadAsync(string key, CancellationToken cancellationToken) => inner.ReadAsync(key, cancellationToken);
 
     // Forwarded explicitly: the interface's default (null) would switch the host's sweep off.
     public TimeSpan? Retention => inner.Retention;

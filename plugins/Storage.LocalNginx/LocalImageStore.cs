@@ -11,7 +11,7 @@ namespace Promoter.Storage.LocalNginx;
 /// never taken from input, so nothing is ever written outside the folder; each file appears atomically
 /// (written to a temporary file in the same folder, then renamed), so a web server never serves half an image.
 /// </summary>
-internal sealed partial class LocalImageStore : IImageStore, IImageRetention
+internal sealed partial class LocalImageStore : IImageStore, IImageRetention, IImageReader
 {
     private readonly string _name;
     private readonly TimeProvider _time;
@@ -73,6 +73,31 @@ internal sealed partial class LocalImageStore : IImageStore, IImageRetention
         }
 
         return new StoredImage(fileName, new Uri(Options.BaseUrl, fileName)) { IsPublic = Options.IsPublic };
+    }
+
+    public async Task<byte[]?> ReadAsync(string key, CancellationToken cancellationToken)
+    {
+        // Only names this store gives out: a key is never a path, so nothing outside the folder can be read.
+        if (key is null || !StoredName().IsMatch(key))
+        {
+            return null;
+        }
+
+        var path = Path.Join(Options.Directory, key);
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists || (info.Attributes & FileAttributes.ReparsePoint) != 0 || info.Length > Options.MaxBytes)
+            {
+                return null;
+            }
+
+            return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 
     private static bool IsStored(string path, int length)

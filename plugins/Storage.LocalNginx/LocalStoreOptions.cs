@@ -40,7 +40,9 @@ internal sealed record LocalStoreOptions
 
         var directory = Path.GetFullPath(dir ?? Path.Combine(setup.DataDirectory, "images"));
         var publicUrl = s.GetUrl("public_url", fix: "write the URL nginx serves the folder at, such as https://grafana.example.com/saved-images");
-        var isPublic = s.GetBool("public", defaultValue: publicUrl is not null);
+        // Served by the host without a public_url of its own: as public as the host's public_url (not the default
+        // localhost one, which no chat service can fetch).
+        var isPublic = s.GetBool("public", defaultValue: publicUrl is not null || setup.HostPublicUrlIsPublic);
         var mode = ReadFileMode(s);
         var maxBytes = s.GetByteSize("max_size", ImageContent.DefaultMaxBytes);
         var retention = s.GetDuration("retention", TimeSpan.Zero, min: TimeSpan.Zero);

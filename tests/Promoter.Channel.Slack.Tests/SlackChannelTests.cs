@@ -17,6 +17,19 @@ public sealed class SlackChannelTests
     private static SettingsMapping Bot(FakeSlackServer server, string token = Token, params (string, object?)[] extra) =>
         SettingsBuilder.FromPairs([("token", token), ("channel", "C0ALERTS"), ("api_url", server.ApiUrl.ToString()), .. extra]);
 
+    [Theory]
+    [InlineData("token", true)]
+    [InlineData("webhook_url", false)]
+    public void UploadsImages_OnlyBotModeCanUpload(string mode, bool expected)
+    {
+        using var context = new ChannelTestContext(new SlackPlugin());
+        var channel = context.Create("slack", mode == "token"
+            ? SettingsBuilder.FromPairs(("token", Token), ("channel", "C0ALERTS"))
+            : SettingsBuilder.FromPairs(("webhook_url", "https://hooks.slack.com/services/T0/B0/x")));
+
+        Assert.Equal(expected, channel.UploadsImages);
+    }
+
     [Fact]
     public async Task Send_FiringWithPublicCharts_PostsBlockKitWithImageBlocks()
     {

@@ -95,6 +95,62 @@ public sealed class LocalImageStoreTests : IClassFixture<NginxServer>
         Assert.Equal("https://promoter.example.com/images/" + stored.Key, stored.Url.ToString());
     }
 
+    [Theory]
+    [InlineData(true, null, true)]
+    [InlineData(true, "false", false)]
+    [InlineData(false, null, false)]
+    public async Task Create_HostServed_PublicWhenTheHostsPublicUrlIsSetUnlessSaidOtherwise(bool hostUrlIsPublic, string? publicSetting, bool expected)
+    {
+        var builder = new StoreSetupBuilder
+        {
+            DataDirectory = TestPaths.NewTempDirectory(),
+            HostPublicUrl = new Uri("https://promoter.example.com"),
+            HostPublicUrlIsPublic = hostUrlIsPublic,
+        };
+        if (publicSetting is not null)
+        {
+            builder.Set("public", publicSetting);
+        }
+
+        var stored = await builder.Create(new LocalImageStoreFactory()).SaveAsync(SampleImages.Png(10), "image/png", CancellationToken.None);
+
+        Assert.Equal(expected, stored.IsPublic);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ReadAsync_StoredImage_SameBytesBack(bool hostServed)
+    {
+        var dir = TestPaths.NewTempDirectory();
+        var builder = hostServed ? new StoreSetupBuilder { DataDirectory = dir } : Setup(dir).Set("public_url", "https://x.example/i");
+        var store = builder.Create(new LocalImageStoreFactory());
+        var png = SampleImages.Png(11);
+        var stored = await store.SaveAsync(png, "image/png", CancellationToken.None);
+
+        var reader = Assert.IsAssignableFrom<IImageReader>(store);
+
+        Assert.Equal(png, await reader.ReadAsync(stored.Key, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("0000000000000000000000000000000000000000000000000000000000000000.png")] // well formed, never stored
+    [InlineData("../outside.png")]
+    [InlineData("/etc/passwd")]
+    [InlineData("secret.txt")]
+    [InlineData("")]
+    public async Task ReadAsync_UnknownOrForeignKey_NullAndNothingOutsideTheFolderRead(string key)
+    {
+        var root = TestPaths.NewTempDirectory();
+        var dir = Path.Combine(root, "images");
+        Directory.CreateDirectory(dir);
+        await File.WriteAllTextAsync(Path.Combine(root, "outside.png"), "not yours");
+        await File.WriteAllTextAsync(Path.Combine(dir, "secret.txt"), "not an image of ours");
+        var reader = (IImageReader)Setup(dir).Set("public_url", "https://x.example/i").Create(new LocalImageStoreFactory());
+
+        Assert.Null(await reader.ReadAsync(key, CancellationToken.None));
+    }
+
     [Fact]
     public void Create_WithPublicUrl_IsNotServedByTheHost()
     {

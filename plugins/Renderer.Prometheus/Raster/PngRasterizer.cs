@@ -10,6 +10,10 @@ internal static class PngRasterizer
     private static readonly Lock WarmUpLock = new();
     private static volatile bool _warm;
 
+    /// <summary>Rasterises on the process's raster threads (see <see cref="RasterThreads"/>).</summary>
+    public static Task<byte[]> RasterizeAsync(string svg, ChartStyle style, CancellationToken cancellationToken) =>
+        RasterThreads.Shared.RunAsync(() => Rasterize(svg, style), cancellationToken);
+
     public static byte[] Rasterize(string svg, ChartStyle style)
     {
         ArgumentNullException.ThrowIfNull(svg);

@@ -37,6 +37,13 @@ public interface IChannel
 {
     string Name { get; }
 
+    /// <summary>
+    /// Whether this channel uploads chart bytes itself (<see cref="NotificationImage.Content"/>) rather than only
+    /// linking <see cref="NotificationImage.Url"/>. The host fills Content only for such channels and only for images
+    /// whose URL is not public, so that a receiver whose channels link never makes the host hold image bytes.
+    /// </summary>
+    bool UploadsImages => false;
+
     ValueTask<DeliveryResult> SendAsync(Notification notification, CancellationToken cancellationToken);
 }
 
@@ -82,7 +89,10 @@ public sealed record NotificationImage
     /// serves images on a private address): a channel that can upload should upload instead.</summary>
     public bool IsUrlPublic { get; init; }
 
-    /// <summary>The image bytes; may be empty when only the URL is known (after a restart).</summary>
+    /// <summary>
+    /// The image bytes, given only to channels that declare <see cref="IChannel.UploadsImages"/> and only when the URL
+    /// is not public; empty otherwise, or when neither memory nor the store (<see cref="Storage.IImageReader"/>) has them.
+    /// </summary>
     public ReadOnlyMemory<byte> Content { get; init; }
     public string ContentType { get; init; } = "image/png";
     public int Width { get; init; }

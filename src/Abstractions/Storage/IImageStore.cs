@@ -18,6 +18,12 @@ public sealed class StoreSetup
     /// <summary>The host's own public URL (<c>public_url</c>), for stores whose files the host serves.</summary>
     public required Uri HostPublicUrl { get; init; }
 
+    /// <summary>
+    /// True when the operator set the host's <c>public_url</c>, so its URLs are meant to be reached by others; false
+    /// for the default (<c>http://localhost:&lt;port&gt;</c>), which no chat service can fetch.
+    /// </summary>
+    public bool HostPublicUrlIsPublic { get; init; }
+
     /// <summary>The host's data folder (<c>--data</c>), the default place for files a store keeps locally.</summary>
     public required string DataDirectory { get; init; }
 
@@ -46,6 +52,18 @@ public interface IImageRetention
 
     /// <summary>Deletes images stored before <paramref name="cutoff"/>; returns how many were removed.</summary>
     Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Optional: a store that can give back an image it stored. The host reads one back when a channel that uploads
+/// images (<see cref="Channels.IChannel.UploadsImages"/>) needs bytes no longer held in memory, such as after a
+/// restart, so that the upload still happens.
+/// </summary>
+public interface IImageReader
+{
+    /// <summary>The bytes stored under <paramref name="key"/> (a <see cref="StoredImage.Key"/>), or null when the
+    /// store does not have them (any more).</summary>
+    Task<byte[]?> ReadAsync(string key, CancellationToken cancellationToken);
 }
 
 /// <summary>Optional: a store whose folder the host should serve over HTTP itself.</summary>

@@ -18,6 +18,7 @@ internal static class HostBootstrap
         services.AddHttpClient();
         services.AddMetrics();
         services.AddSingleton<PromoterMetrics>();
+        services.AddSingleton<ProcessMetrics>();
         services.AddSingleton<PrometheusTextExporter>();
         services.AddSingleton<PluginLoader>();
         return services;

@@ -39,6 +39,7 @@ internal static partial class ServeCommand
         var app = Build(configPath, overrides, settings);
         // The exporter listens from the start: measurements taken before it exists would be lost.
         _ = app.Services.GetRequiredService<PrometheusTextExporter>();
+        _ = app.Services.GetRequiredService<ProcessMetrics>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Promoter");
 
         var holder = app.Services.GetRequiredService<RuntimeHolder>();

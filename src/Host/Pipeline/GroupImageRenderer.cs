@@ -13,28 +13,37 @@ namespace Promoter.Host.Pipeline;
 /// <summary>
 /// Renders and stores the charts of a group once, for all its channels. A chart that cannot be drawn or
 /// stored never blocks the message: it is replaced by a short note and the failure is logged and counted.
-/// The image bytes stay in memory for a while so that channels which upload (Slack without a public URL)
-/// have them; after a restart only the stored URLs remain.
+/// Channels that upload images (<see cref="IChannel.UploadsImages"/>, such as Slack's bot mode) get the bytes of
+/// charts without a public URL: from memory for a while after drawing, else read back from the store
+/// (<see cref="Abstractions.Storage.IImageReader"/>), so an upload survives a restart. Bytes are held only for
+/// receivers that have such a channel.
 /// </summary>
 internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetrics metrics, TimeProvider time,
     ILogger<GroupImageRenderer> logger)
 {
-    // Kept only for images without a public URL (a channel such as Slack uploads those), for the time the
-    // group's deliveries normally take, and within a memory cap: a burst of a thousand groups must not
-    // hold a hundred megabytes of PNGs. Past either limit a delivery falls back to the stored URL.
+    // Kept only for images without a public URL on receivers with an uploading channel, for the time the
+    // group's deliveries normally take, and within a memory cap: a burst of a thousand groups must not hold a
+    // hundred megabytes of PNGs. Past either limit a delivery reads the image back from its store.
     private static readonly TimeSpan BytesLifetime = TimeSpan.FromMinutes(10);
     private const long BytesCap = 32L * 1024 * 1024;
     private long _bytesTotal;
+
+    /// <summary>Image bytes held in memory now (for tests and diagnostics).</summary>
+    internal long BytesHeld => Interlocked.Read(ref _bytesTotal);
     private readonly ConcurrentDictionary<long, SemaphoreSlim> _locks = new();
     private readonly ConcurrentDictionary<long, (DateTimeOffset At, Dictionary<int, ReadOnlyMemory<byte>> Bytes)> _bytes = new();
 
-    /// <summary>The group's charts: rendered and stored now unless another worker already did (or is doing) it.</summary>
+    /// <summary>
+    /// The group's charts: rendered and stored now unless another worker already did (or is doing) it. With
+    /// <paramref name="channel"/>, the images are prepared for it (bytes attached when it uploads).
+    /// </summary>
     public async Task<(IReadOnlyList<NotificationImage> Images, IReadOnlyList<string> Notes)> GetAsync(
-        long groupId, Abstractions.Model.AlertGroup group, PromoterRuntime runtime, ReceiverSettings? route, CancellationToken cancellationToken)
+        long groupId, Abstractions.Model.AlertGroup group, PromoterRuntime runtime, ReceiverSettings? route, CancellationToken cancellationToken,
+        IChannel? channel = null)
     {
         if (await store.GetRenderedGroupAsync(groupId, cancellationToken) is { } done)
         {
-            return ToNotification(groupId, done);
+            return await ToNotificationAsync(groupId, done, runtime, route, channel, cancellationToken);
         }
 
         if (route?.Renderer is null || !runtime.Renderers.TryGetValue(route.Renderer, out var renderer))
@@ -50,15 +59,19 @@ internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetr
         {
             if (await store.GetRenderedGroupAsync(groupId, cancellationToken) is { } again)
             {
-                return ToNotification(groupId, again);
+                return await ToNotificationAsync(groupId, again, runtime, route, channel, cancellationToken);
             }
 
             var imageStore = route.Store is not null && runtime.Stores.TryGetValue(route.Store, out var s) ? s : null;
             var (images, notes, bytes) = await RenderAllAsync(group, route, renderer, imageStore, runtime, cancellationToken);
-            Keep(groupId, images, bytes);
+            if (HasUploadingChannel(runtime, route))
+            {
+                Keep(groupId, images, bytes);
+            }
+
             await store.SaveGroupImagesAsync(groupId, images, notes, cancellationToken);
             var saved = await store.GetRenderedGroupAsync(groupId, cancellationToken);
-            return saved is null ? ([], notes) : ToNotification(groupId, saved);
+            return saved is null ? ([], notes) : await ToNotificationAsync(groupId, saved, runtime, route, channel, cancellationToken);
         }
         finally
         {
@@ -134,20 +147,33 @@ internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetr
         ? $"rendering took longer than {Abstractions.Configuration.DurationSyntax.Format(timeout)}"
         : e.Message;
 
-    private (IReadOnlyList<NotificationImage>, IReadOnlyList<string>) ToNotification(long groupId, RenderedGroup rendered)
+    private static bool HasUploadingChannel(PromoterRuntime runtime, ReceiverSettings route) =>
+        route.Channels.Any(name => runtime.Channels.TryGetValue(name, out var c) && c.Channel.UploadsImages);
+
+    private async Task<(IReadOnlyList<NotificationImage>, IReadOnlyList<string>)> ToNotificationAsync(long groupId, RenderedGroup rendered,
+        PromoterRuntime runtime, ReceiverSettings? route, IChannel? channel, CancellationToken cancellationToken)
     {
+        var uploads = channel?.UploadsImages == true;
         _bytes.TryGetValue(groupId, out var cached);
         var list = new List<NotificationImage>(rendered.Images.Count);
         for (var i = 0; i < rendered.Images.Count; i++)
         {
             var img = rendered.Images[i];
+            var content = ReadOnlyMemory<byte>.Empty;
+            if (uploads && !(img.IsPublic && img.Url is not null))
+            {
+                content = cached.Bytes is not null && cached.Bytes.TryGetValue(i, out var b)
+                    ? b
+                    : await ReadBackAsync(img, runtime, route, cancellationToken);
+            }
+
             list.Add(new NotificationImage
             {
                 AlertIndex = img.AlertIndex,
                 Title = img.Title,
                 Url = img.Url is null ? null : new Uri(img.Url),
                 IsUrlPublic = img.IsPublic,
-                Content = cached.Bytes is not null && cached.Bytes.TryGetValue(i, out var b) ? b : ReadOnlyMemory<byte>.Empty,
+                Content = content,
                 ContentType = img.ContentType,
                 Width = img.Width,
                 Height = img.Height,
@@ -155,6 +181,27 @@ internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetr
         }
 
         return (list, rendered.Notes);
+    }
+
+    /// <summary>An image's bytes from the receiver's store, when it can give them back; empty otherwise.</summary>
+    private async Task<ReadOnlyMemory<byte>> ReadBackAsync(StoredGroupImage img, PromoterRuntime runtime, ReceiverSettings? route,
+        CancellationToken cancellationToken)
+    {
+        if (img.Key is null || route?.Store is null || !runtime.Stores.TryGetValue(route.Store, out var imageStore)
+            || imageStore is not Abstractions.Storage.IImageReader reader)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        try
+        {
+            return await reader.ReadAsync(img.Key, cancellationToken) ?? ReadOnlyMemory<byte>.Empty;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogReadBackFailed(logger, img.Key, route.Store, runtime.Redactor.Redact(e.Message));
+            return ReadOnlyMemory<byte>.Empty;
+        }
     }
 
     private void Keep(long groupId, List<StoredGroupImage> images, Dictionary<int, ReadOnlyMemory<byte>> bytes)
@@ -218,6 +265,9 @@ internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetr
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Chart for {Alert} not drawn by renderer {Renderer}: {Reason}; the message goes out without it")]
     private static partial void LogRenderFailed(ILogger logger, string alert, string renderer, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {Key} could not be read back from {Store} for an upload: {Reason}; the channel gets its URL only")]
+    private static partial void LogReadBackFailed(ILogger logger, string key, string store, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Chart for {Alert} not stored in {Store}: {Reason}; the message goes out without its URL")]
     private static partial void LogStoreFailed(ILogger logger, string alert, string store, string reason);

@@ -114,7 +114,7 @@ internal sealed partial class OutboxDispatcher(
             }
 
             var route = runtime.FindReceiver(d.Receiver);
-            var (imgs, notes) = await images.GetAsync(d.GroupId, d.Group, runtime, route, stoppingToken);
+            var (imgs, notes) = await images.GetAsync(d.GroupId, d.Group, runtime, route, stoppingToken, channel.Channel);
             var notification = new Notification
             {
                 // Row ids restart with a new database; the creation time keeps the id unique across them.

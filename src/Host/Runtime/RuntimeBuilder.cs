@@ -48,6 +48,7 @@ internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time)
                     Name = section.Name,
                     Settings = section.Settings,
                     HostPublicUrl = settings.PublicUrl,
+                    HostPublicUrlIsPublic = settings.PublicUrlIsPublic,
                     DataDirectory = settings.DataDirectory,
                     Services = reg.Services,
                 }), s => stores[section.Name] = s);

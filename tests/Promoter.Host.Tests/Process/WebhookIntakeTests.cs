@@ -192,6 +192,28 @@ public sealed class WebhookAuthAndLimitTests
     }
 
     [Fact]
+    public async Task Metrics_ProcessAndRuntimeSeries_MatchWhatProcfsSays()
+    {
+        await using var promoter = await PromoterProcess.StartAsync(Config.Replace("auth: { bearer_token: \"t0ken-for-tests\" }\n", "", StringComparison.Ordinal));
+
+        var metrics = await promoter.Http.GetStringAsync("metrics");
+        double Sample(string name) => double.Parse(metrics.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal)).Split(' ')[1],
+            System.Globalization.CultureInfo.InvariantCulture);
+        var statusRss = long.Parse(File.ReadLines($"/proc/{promoter.ProcessId}/status").Single(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+
+        Assert.Contains("# TYPE process_cpu_seconds_total counter", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE process_resident_memory_bytes gauge", metrics, StringComparison.Ordinal);
+        Assert.InRange(Sample("process_resident_memory_bytes"), statusRss / 2.0, statusRss * 2.0);
+        Assert.True(Sample("process_resident_memory_peak_bytes") >= Sample("process_resident_memory_bytes"));
+        Assert.InRange(Sample("process_start_time_seconds"), DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 600, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+        Assert.InRange(Sample("process_open_fds"), 3, Sample("process_max_fds"));
+        Assert.True(Sample("process_cpu_seconds_total") > 0);
+        Assert.True(Sample("dotnet_gc_allocated_bytes_total") > 0);
+        Assert.Contains("dotnet_gc_collections_total{generation=\"gen2\"}", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sighup_ValidNewConfig_Applied()
     {
         await using var promoter = await PromoterProcess.StartAsync(Config.Replace("auth: { bearer_token: \"t0ken-for-tests\" }\n", "", StringComparison.Ordinal));

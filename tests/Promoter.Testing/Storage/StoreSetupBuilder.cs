@@ -15,6 +15,7 @@ public sealed class StoreSetupBuilder
 
     public string Name { get; set; } = "test-store";
     public Uri HostPublicUrl { get; set; } = new("http://127.0.0.1:9/");
+    public bool HostPublicUrlIsPublic { get; set; }
     public string DataDirectory { get; set; } = Path.GetTempPath();
     public ConfigDiagnostics Diagnostics { get; } = new();
     public Func<string, string>? ReadSecretFile { get; set; }
@@ -42,6 +43,7 @@ public sealed class StoreSetupBuilder
             Name = Name,
             Settings = settings,
             HostPublicUrl = HostPublicUrl,
+            HostPublicUrlIsPublic = HostPublicUrlIsPublic,
             DataDirectory = DataDirectory,
             Services = _services.BuildServiceProvider(),
         };

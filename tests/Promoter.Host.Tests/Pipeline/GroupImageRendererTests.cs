@@ -1,0 +1,196 @@
+using Microsoft.Extensions.Logging;
+using Promoter.Abstractions.Channels;
+using Promoter.Abstractions.Configuration;
+using Promoter.Abstractions.Rendering;
+using Promoter.Abstractions.Storage;
+using Promoter.Host.Cli;
+using Promoter.Host.Configuration;
+using Promoter.Host.Metrics;
+using Promoter.Host.Pipeline;
+using Promoter.Host.Runtime;
+using Promoter.State;
+using Promoter.State.Sqlite;
+using Promoter.Testing.Channels;
+using Promoter.Testing.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Promoter.Host.Tests.Pipeline;
+
+/// <summary>
+/// Which channels get chart bytes (only those that upload, only for images without a public URL), where the
+/// bytes come from (memory, else the store), and that receivers without an uploading channel hold none.
+/// </summary>
+public sealed class GroupImageRendererTests : IAsyncLifetime
+{
+    private static readonly byte[] Chart = [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3, 4];
+
+    private sealed class OneChartRenderer : IAlertRenderer
+    {
+        public Task<IReadOnlyList<AlertImage>> RenderAsync(RenderRequest request, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<AlertImage>>([new AlertImage("chart", Chart, "image/png", 800, 400)]);
+    }
+
+    /// <summary>Keeps images in a dictionary; reads back when it is a reader; its links are public or not.</summary>
+    private class MemoryStore(bool isPublic) : IImageStore
+    {
+        public Dictionary<string, byte[]> Saved { get; } = [];
+        public int Reads { get; set; }
+
+        public Task<StoredImage> SaveAsync(ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken)
+        {
+            var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content.Span)) + ".png";
+            Saved[key] = content.ToArray();
+            return Task.FromResult(new StoredImage(key, new Uri("http://localhost:8080/images/" + key)) { IsPublic = isPublic });
+        }
+    }
+
+    private sealed class ReadableStore(bool isPublic, Exception? readFailure = null) : MemoryStore(isPublic), IImageReader
+    {
+        public Task<byte[]?> ReadAsync(string key, CancellationToken cancellationToken)
+        {
+            Reads++;
+            return readFailure is not null ? Task.FromException<byte[]?>(readFailure) : Task.FromResult(Saved.GetValueOrDefault(key));
+        }
+    }
+
+    private sealed class FakeChannel(string name, bool uploads) : IChannel
+    {
+        public string Name => name;
+        public bool UploadsImages => uploads;
+
+        public ValueTask<DeliveryResult> SendAsync(Notification notification, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(DeliveryResult.Success());
+    }
+
+    private readonly ManualTimeProvider _clock = new();
+    private readonly CapturingLoggerProvider _logs = new();
+    private ServiceProvider _services = null!;
+    private SqliteStateStore _state = null!;
+
+    public async Task InitializeAsync()
+    {
+        _services = HostBootstrap.CreateCliServices(LogLevel.None);
+        _state = SqliteStateStore.Open(Path.Combine(TestPaths.NewTempDirectory("promoter-images"), "state.db"), _clock, null);
+        await _state.InitializeAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _state.DisposeAsync();
+        await _services.DisposeAsync();
+    }
+
+    private GroupImageRenderer NewRenderer()
+    {
+        var factory = LoggerFactory.Create(b => b.AddProvider(_logs));
+        return new GroupImageRenderer(_state, _services.GetRequiredService<PromoterMetrics>(), _clock, factory.CreateLogger<GroupImageRenderer>());
+    }
+
+    private static PromoterRuntime Runtime(IImageStore store, params IChannel[] channels) => new()
+    {
+        Settings = new HostSettings
+        {
+            Receivers = [new ReceiverSettings("ops", "prom", "images", channels.Select(c => c.Name).ToList(), new SourceLocation("test", 1, 1), "receivers[0]")],
+        },
+        Source = "test",
+        LoadedAt = DateTimeOffset.UnixEpoch,
+        Templates = null!,
+        Renderers = new Dictionary<string, IAlertRenderer> { ["prom"] = new OneChartRenderer() },
+        Stores = new Dictionary<string, IImageStore> { ["images"] = store },
+        Channels = channels.ToDictionary(c => c.Name, c => new ChannelInstance(c.Name, "fake", c)),
+        Secrets = ["disk-s3cret"],
+    };
+
+    private async Task<long> EnqueueAsync()
+    {
+        var group = AlertGroupSamples.FiringSingle;
+        var queued = await _state.EnqueueAsync(new NewGroup(group, "{}", ["up"], _clock.GetUtcNow(), DedupeKey.Compute(group), TimeSpan.FromMinutes(5)),
+            CancellationToken.None);
+        return queued.GroupId;
+    }
+
+    public static TheoryData<bool, bool, bool> ContentCases => new()
+    {
+        // uploads, public URL, expect bytes
+        { true, false, true },
+        { true, true, false },
+        { false, false, false },
+        { false, true, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(ContentCases))]
+    public async Task GetAsync_ChannelAndUrlKind_BytesOnlyForUploadersOfPrivateImages(bool uploads, bool isPublic, bool expectBytes)
+    {
+        var store = new ReadableStore(isPublic);
+        var channel = new FakeChannel("up", uploads);
+        var runtime = Runtime(store, channel);
+        var id = await EnqueueAsync();
+        var images = NewRenderer();
+
+        var (list, notes) = await images.GetAsync(id, AlertGroupSamples.FiringSingle, runtime, runtime.FindReceiver("ops"), CancellationToken.None, channel);
+
+        Assert.Empty(notes);
+        var image = Assert.Single(list);
+        Assert.Equal(expectBytes ? Chart : [], image.Content.ToArray());
+        Assert.Equal(0, store.Reads); // fresh bytes come from memory
+    }
+
+    [Fact]
+    public async Task GetAsync_ReceiverWithoutUploadingChannel_HoldsNoBytes()
+    {
+        var store = new ReadableStore(isPublic: false);
+        var runtime = Runtime(store, new FakeChannel("link", uploads: false), new FakeChannel("log", uploads: false));
+        var images = NewRenderer();
+
+        for (var i = 0; i < 5; i++)
+        {
+            await images.GetAsync(await EnqueueAsync(), AlertGroupSamples.FiringSingle, runtime, runtime.FindReceiver("ops"), CancellationToken.None);
+        }
+
+        Assert.Equal(0, images.BytesHeld);
+    }
+
+    [Fact]
+    public async Task GetAsync_UploaderAfterRestart_BytesReadBackFromTheStore()
+    {
+        var store = new ReadableStore(isPublic: false);
+        var channel = new FakeChannel("up", uploads: true);
+        var runtime = Runtime(store, channel);
+        var id = await EnqueueAsync();
+        await NewRenderer().GetAsync(id, AlertGroupSamples.FiringSingle, runtime, runtime.FindReceiver("ops"), CancellationToken.None);
+
+        // A new instance has nothing in memory, as after a restart: the rendered group is found in the state store.
+        var (list, _) = await NewRenderer().GetAsync(id, AlertGroupSamples.FiringSingle, runtime, runtime.FindReceiver("ops"), CancellationToken.None, channel);
+
+        Assert.Equal(Chart, Assert.Single(list).Content.ToArray());
+        Assert.Equal(1, store.Reads);
+        Assert.Single(store.Saved); // read back, not drawn and stored again
+    }
+
+    public static TheoryData<string> UnreadableCases => new() { "not a reader", "read fails" };
+
+    [Theory]
+    [MemberData(nameof(UnreadableCases))]
+    public async Task GetAsync_UploaderAfterRestartStoreCannotGiveBytes_UrlOnlyAndNoSecretLogged(string kind)
+    {
+        IImageStore store = kind == "not a reader"
+            ? new MemoryStore(isPublic: false)
+            : new ReadableStore(isPublic: false, new IOException("disk-s3cret unreadable"));
+        var channel = new FakeChannel("up", uploads: true);
+        var runtime = Runtime(store, channel);
+        var id = await EnqueueAsync();
+        await NewRenderer().GetAsync(id, AlertGroupSamples.FiringSingle, runtime, runtime.FindReceiver("ops"), CancellationToken.None);
+
+        var (list, _) = await NewRenderer().GetAsync(id, AlertGroupSamples.FiringSingle, runtime, runtime.FindReceiver("ops"), CancellationToken.None, channel);
+
+        var image = Assert.Single(list);
+        Assert.True(image.Content.IsEmpty);
+        Assert.NotNull(image.Url);
+        Assert.DoesNotContain("disk-s3cret", _logs.AllText, StringComparison.Ordinal);
+        if (kind == "read fails")
+        {
+            Assert.Contains("could not be read back from images for an upload: *** unreadable", _logs.AllText, StringComparison.Ordinal);
+        }
+    }
+}
