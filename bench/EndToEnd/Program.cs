@@ -75,6 +75,33 @@ var config = $$"""
 await using var promoter = await PromoterProcess.StartAsync(config, hostDirectory: published);
 Console.WriteLine($"Promoter pid {promoter.ProcessId}, Prometheus :{promPort}");
 
+// Samples Promoter's RSS every 20 ms and keeps the composition at the highest point, to say what the peak is made of.
+var peak = (Rss: 0L, Anonymous: 0L, Files: 0L, Shared: 0L, Phase: "");
+var phase = "warm-up";
+using var sampling = new CancellationTokenSource();
+var sampler = Task.Run(async () =>
+{
+    while (!sampling.IsCancellationRequested)
+    {
+        try
+        {
+            long F(string[] lines, string name) => long.Parse(lines.First(l => l.StartsWith(name + ":", StringComparison.Ordinal))
+                .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+            var lines = await File.ReadAllLinesAsync($"/proc/{promoter.ProcessId}/status");
+            var rss = F(lines, "VmRSS");
+            if (rss > peak.Rss)
+            {
+                peak = (rss, F(lines, "RssAnon"), F(lines, "RssFile"), F(lines, "RssShmem"), phase);
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
+        {
+        }
+
+        await Task.Delay(20);
+    }
+});
+
 using var http = new HttpClient { BaseAddress = promoter.BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
 var sent = new ConcurrentDictionary<string, long>();
 var generator = $"http://127.0.0.1:{promPort}/graph?g0.expr={Uri.EscapeDataString("rate(prometheus_http_requests_total[1m]) > 0")}&g0.tab=1";
@@ -111,6 +138,7 @@ await Task.WhenAll(warm.Select((k, i) => PostAsync(k, 1_000_000 + i)));
 await WaitAllAsync(warm, TimeSpan.FromSeconds(60));
 
 // Phase 1: a steady rate; latency per group.
+phase = "steady";
 var steady = new List<string>();
 var tasks = new List<Task>();
 var start = Stopwatch.GetTimestamp();
@@ -134,6 +162,7 @@ var latencies = steady.Where(received.ContainsKey)
 var lost = steady.Count - latencies.Count;
 
 // Phase 2: a burst as fast as 64 concurrent posters go; groups a second from first post to last receipt.
+phase = "burst";
 var burstKeys = Enumerable.Range(0, burst).Select(i => $"{{}}:{{burst=\"{i}\"}}").ToList();
 var burstStart = Stopwatch.GetTimestamp();
 await Parallel.ForEachAsync(burstKeys.Select((k, i) => (k, i)), new ParallelOptions { MaxDegreeOfParallelism = 64 },
@@ -144,6 +173,8 @@ var burstEnd = burstKeys.Where(received.ContainsKey).Select(k => received[k]).De
 var burstSeconds = (burstEnd - burstStart) / (double)Stopwatch.Frequency;
 var burstDelivered = burstKeys.Count(received.ContainsKey);
 
+await sampling.CancelAsync();
+await sampler;
 var status = File.ReadAllLines($"/proc/{promoter.ProcessId}/status");
 // Where the resident memory is: RSS summed by mapping (anonymous = managed heap and native allocations).
 var rssByMapping = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -161,7 +192,18 @@ foreach (var line in File.ReadLines($"/proc/{promoter.ProcessId}/smaps"))
     }
 }
 
-Console.WriteLine("RSS by mapping (KiB): " + string.Join(", ", rssByMapping.OrderByDescending(p => p.Value).Take(30).Select(p => $"{p.Key} {p.Value}")));
+string Kind(string mapping) => mapping switch
+{
+    "[anon]" or "[heap]" or "[stack]" => "anonymous (managed heap, native allocations, stacks)",
+    "memfd:doublemapper" => "JIT code and stubs (W^X double mapping)",
+    _ when mapping.EndsWith(".dll", StringComparison.Ordinal) => "managed assemblies",
+    _ when mapping.Contains(".so", StringComparison.Ordinal) => "native libraries",
+    _ when mapping.EndsWith(".ttf", StringComparison.Ordinal) || mapping.EndsWith(".ttc", StringComparison.Ordinal) || mapping.EndsWith(".otf", StringComparison.Ordinal) => "fonts",
+    _ => "other files",
+};
+Console.WriteLine("RSS by kind (KiB): " + string.Join(", ", rssByMapping.GroupBy(p => Kind(p.Key))
+    .Select(g => (g.Key, Sum: g.Sum(p => p.Value))).OrderByDescending(g => g.Sum).Select(g => $"{g.Key} {g.Sum}")));
+Console.WriteLine("RSS by mapping (KiB): " + string.Join(", ", rssByMapping.OrderByDescending(p => p.Value).Take(40).Select(p => $"{p.Key} {p.Value}")));
 string Field(string name) => status.FirstOrDefault(l => l.StartsWith(name + ":", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
 
 // Where the time goes, from Promoter's own histograms: mean render (query + chart + store) and webhook intake.
@@ -181,6 +223,7 @@ Console.WriteLine($"steady: {steady.Count} groups at {rate}/s for {seconds}s, de
 Console.WriteLine($"  latency webhook->channel: p50 {P(0.50):F1} ms, p90 {P(0.90):F1} ms, p99 {P(0.99):F1} ms, max {latencies.LastOrDefault():F1} ms");
 Console.WriteLine($"burst: {burstDelivered}/{burst} groups delivered in {burstSeconds:F2}s = {burstDelivered / burstSeconds:F0} groups/s " +
                   $"(webhooks accepted in {(acceptedAt - burstStart) / (double)Stopwatch.Frequency:F2}s)");
+Console.WriteLine($"highest RSS sampled (every 20 ms): {peak.Rss} kB during {peak.Phase} (anonymous {peak.Anonymous} kB, files {peak.Files} kB, shared memory {peak.Shared} kB)");
 Console.WriteLine($"Promoter memory: VmHWM {Field("VmHWM")}, VmRSS now {Field("VmRSS")} " +
                   $"(anonymous {Field("RssAnon")}, files {Field("RssFile")}, shared memory {Field("RssShmem")}; {Field("Threads")} threads)");
 if (Environment.GetEnvironmentVariable("PROMOTER_BENCH_HOLD_SECONDS") is { } hold)

@@ -18,7 +18,7 @@ internal static class ConfigCommands
         }
 
         using var services = HostBootstrap.CreateCliServices();
-        var catalog = HostBootstrap.LoadPlugins(services, loaded.Settings);
+        var catalog = HostBootstrap.LoadPlugins(services, loaded.Settings, HostBootstrap.PluginClaims(loaded.Settings));
         foreach (var failed in catalog.Plugins.Where(p => p.State == PluginState.Failed))
         {
             stderr.WriteLine($"warning: plugin {failed.Folder} failed to load: {failed.Error}");

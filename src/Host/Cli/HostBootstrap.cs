@@ -24,19 +24,28 @@ internal static class HostBootstrap
         return services;
     }
 
-    /// <summary>Loads the plugins folder and adds the host's built-in factories (the log channel).</summary>
-    public static PluginCatalog LoadPlugins(IServiceProvider services, HostSettings settings)
+    /// <summary>
+    /// Loads the plugins folder and adds the host's built-in factories (the log channel). With
+    /// <paramref name="needed"/>, plugins that declare what they provide are loaded only when needed
+    /// (see <see cref="PluginLoader.Load"/>); without it, all are loaded and checked.
+    /// </summary>
+    public static PluginCatalog LoadPlugins(IServiceProvider services, HostSettings settings, IReadOnlySet<string>? needed = null)
     {
         var catalog = new PluginCatalog();
         catalog.Channels["log"] = new Registered<Abstractions.Channels.IChannelFactory>(
             new LogChannelFactory(settings.DataDirectory), "builtin", services);
         catalog.Plugins.Add(new PluginStatus("(built-in)", "builtin", ThisVersion, Abstractions.PromoterContract.Version.ToString(),
             PluginState.Loaded, null, ["channel:log"]));
-        services.GetRequiredService<PluginLoader>().Load(settings.PluginsDirectory, catalog);
+        services.GetRequiredService<PluginLoader>().Load(settings.PluginsDirectory, catalog, needed);
         services.GetRequiredService<PromoterMetrics>().SetPlugins(
             catalog.Plugins.Count(p => p.State == PluginState.Loaded), catalog.FailedCount);
         return catalog;
     }
+
+    /// <summary>The plugin types a configuration uses, as manifests name them ("channel:slack", "store:s3").</summary>
+    public static IReadOnlySet<string> PluginClaims(HostSettings settings) =>
+        settings.Renderers.Concat(settings.Stores).Concat(settings.Channels)
+            .Select(s => $"{s.Kind.TrimEnd('s')}:{s.Type}").ToHashSet(StringComparer.Ordinal);
 
     public static string ThisVersion =>
         (typeof(HostBootstrap).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)

@@ -22,6 +22,8 @@ internal static partial class ServeCommand
 {
     public static async Task<int> RunAsync(string? configPath, ConfigOverrides overrides, CancellationToken cancellationToken)
     {
+        // First, before the threads that render and store start allocating.
+        var mallocTuning = GlibcMallocTuning.Apply();
         var loaded = ConfigLoader.Load(configPath, overrides);
         if (!loaded.IsValid)
         {
@@ -99,6 +101,10 @@ internal static partial class ServeCommand
         });
 
         LogStarting(logger, HostBootstrap.ThisVersion, settings.Listen, loaded.Source, settings.DataDirectory);
+        if (mallocTuning.Count > 0)
+        {
+            LogMallocTuned(logger, string.Join(" ", mallocTuning));
+        }
         await app.RunAsync(cancellationToken);
         return 0;
     }
@@ -135,7 +141,7 @@ internal static partial class ServeCommand
 
         var services = builder.Services;
         services.AddPromoterCore();
-        services.AddSingleton(sp => HostBootstrap.LoadPlugins(sp, settings));
+        services.AddSingleton(sp => HostBootstrap.LoadPlugins(sp, settings, HostBootstrap.PluginClaims(settings)));
         services.AddSingleton(sp => new RuntimeHolder(configPath, overrides, sp.GetRequiredService<Plugins.PluginCatalog>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<PromoterMetrics>(), sp.GetRequiredService<ILogger<RuntimeHolder>>()));
         services.AddSingleton<IStateStore>(sp => SqliteStateStore.Open(settings.SqlitePath, sp.GetRequiredService<TimeProvider>(),
@@ -180,4 +186,7 @@ internal static partial class ServeCommand
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Promoter {Version} listening on {Listen} (config: {Source}, data: {DataDirectory})")]
     private static partial void LogStarting(ILogger logger, string version, string listen, string source, string dataDirectory);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "C library heap tuned for a small footprint: {Settings} (set these environment variables to choose other values)")]
+    private static partial void LogMallocTuned(ILogger logger, string settings);
 }

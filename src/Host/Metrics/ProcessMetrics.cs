@@ -48,6 +48,10 @@ internal sealed class ProcessMetrics : IDisposable
             new Measurement<long>(GC.CollectionCount(1), new KeyValuePair<string, object?>("generation", "gen1")),
             new Measurement<long>(GC.CollectionCount(2), new KeyValuePair<string, object?>("generation", "gen2")),
         }, description: "Garbage collections by the oldest generation collected.");
+        _meter.CreateObservableGauge("promoter_state_sqlite_memory_bytes", () => SQLitePCL.raw.sqlite3_memory_used(),
+            unit: "By", description: "Memory SQLite holds now (page caches and statements of every connection).");
+        _meter.CreateObservableGauge("promoter_state_sqlite_memory_peak_bytes", () => SQLitePCL.raw.sqlite3_memory_highwater(0),
+            unit: "By", description: "The most memory SQLite has held since the process started.");
         _meter.CreateObservableGauge("dotnet_threadpool_threads", () => ThreadPool.ThreadCount,
             description: "Threads in the .NET thread pool.");
     }

@@ -28,6 +28,10 @@ internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetr
     private const long BytesCap = 32L * 1024 * 1024;
     private long _bytesTotal;
 
+    // Charts drawn at once: two per core keeps the cores busy (a query waits on Prometheus while another chart is
+    // rasterised) without a burst of groups holding hundreds of half-drawn charts in memory.
+    private readonly SemaphoreSlim _drawing = new(2 * Environment.ProcessorCount);
+
     /// <summary>Image bytes held in memory now (for tests and diagnostics).</summary>
     internal long BytesHeld => Interlocked.Read(ref _bytesTotal);
     private readonly ConcurrentDictionary<long, SemaphoreSlim> _locks = new();
@@ -96,7 +100,17 @@ internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetr
             var result = "success";
             try
             {
-                var drawn = await renderer.RenderAsync(new RenderRequest(group, alert), deadline.Token);
+                IReadOnlyList<AlertImage> drawn;
+                await _drawing.WaitAsync(deadline.Token);
+                try
+                {
+                    drawn = await renderer.RenderAsync(new RenderRequest(group, alert), deadline.Token);
+                }
+                finally
+                {
+                    _drawing.Release();
+                }
+
                 foreach (var img in drawn)
                 {
                     string? url = null;

@@ -9,6 +9,9 @@ internal enum PluginState
 {
     Loaded,
     Failed,
+
+    /// <summary>Found and its manifest valid, but not loaded: the configuration uses none of its types.</summary>
+    Available,
 }
 
 /// <summary>What the host knows about one plugin folder (shown by <c>promoter plugins</c> and /api/v1/plugins).</summary>
@@ -34,4 +37,10 @@ internal sealed class PluginCatalog
     public List<TemplateSource> TemplateSources { get; } = [];
 
     public int FailedCount => Plugins.Count(p => p.State == PluginState.Failed);
+
+    /// <summary>Loads the plugins left unloaded that provide a type the configuration uses (set by the loader).</summary>
+    internal Action<IReadOnlySet<string>>? LoadDeferred { get; set; }
+
+    /// <summary>Makes sure every plugin providing one of <paramref name="claims"/> ("channel:slack") is loaded.</summary>
+    public void EnsureLoaded(IReadOnlySet<string> claims) => LoadDeferred?.Invoke(claims);
 }

@@ -11,14 +11,23 @@ using Promoter.Abstractions.Templating;
 namespace Promoter.Host.Plugins;
 
 /// <summary>
-/// Loads every folder under the plugins directory into its own load context, probes it eagerly (all types
-/// and every dependency it references) so that a broken plugin fails at startup rather than at the first
-/// alert, and registers it into a service collection of its own. A broken plugin is reported with a reason
+/// Loads each folder under the plugins directory into its own load context, probes it eagerly (all types
+/// and every dependency it references) so that a broken plugin fails when it is loaded rather than at the first
+/// alert, and registers it into a service collection of its own. Plugins whose manifest says what they provide
+/// are loaded only once a configuration uses it. A broken plugin is reported with a reason
 /// and the others keep working. Plugins are code with the host's rights: only operators may write there.
 /// </summary>
 internal sealed partial class PluginLoader(IServiceProvider hostServices, ILogger<PluginLoader> logger)
 {
-    public PluginCatalog Load(string pluginsDirectory, PluginCatalog? into = null)
+    private readonly Lock _deferredLock = new();
+
+    /// <summary>
+    /// Loads the plugins folder. With <paramref name="needed"/> (the types a configuration uses, "channel:slack"), a
+    /// plugin whose manifest declares <c>provides</c> and none of them is left unloaded until a configuration needs
+    /// it (<see cref="PluginCatalog.EnsureLoaded"/>): an unused S3 store or chat channel then costs no memory.
+    /// Without <paramref name="needed"/> every plugin is loaded and checked (<c>promoter plugins</c>).
+    /// </summary>
+    public PluginCatalog Load(string pluginsDirectory, PluginCatalog? into = null, IReadOnlySet<string>? needed = null)
     {
         var catalog = into ?? new PluginCatalog();
         if (!Directory.Exists(pluginsDirectory))
@@ -27,21 +36,55 @@ internal sealed partial class PluginLoader(IServiceProvider hostServices, ILogge
             return catalog;
         }
 
+        var deferred = new List<(string Folder, PluginManifest Manifest)>();
         foreach (var folder in Directory.GetDirectories(pluginsDirectory).Order(StringComparer.Ordinal))
         {
-            var status = LoadOne(folder, catalog);
-            catalog.Plugins.Add(status);
-            if (status.State == PluginState.Loaded)
+            if (needed is not null && PluginManifest.Read(folder) is ({ Provides: { Count: > 0 } provides } manifest, _)
+                && !provides.Contains(PluginManifest.TemplatesClaim) && !provides.Any(needed.Contains))
             {
-                LogPluginLoaded(logger, status.Id!, status.Version!, string.Join(", ", status.Provides));
+                deferred.Add((folder, manifest));
+                catalog.Plugins.Add(new PluginStatus(Path.GetFileName(folder), manifest.Id, manifest.Version, manifest.Contract,
+                    PluginState.Available, null, provides));
+                continue;
             }
-            else
-            {
-                LogPluginFailed(logger, Path.GetFileName(folder), status.Error!);
-            }
+
+            Report(LoadOne(folder, catalog), catalog, folder);
         }
 
+        catalog.LoadDeferred = claims =>
+        {
+            lock (_deferredLock)
+            {
+                foreach (var (folder, manifest) in deferred.Where(d => d.Manifest.Provides!.Any(claims.Contains)).ToList())
+                {
+                    deferred.RemoveAll(d => d.Folder == folder);
+                    Report(LoadOne(folder, catalog), catalog, folder);
+                }
+            }
+        };
         return catalog;
+    }
+
+    private void Report(PluginStatus status, PluginCatalog catalog, string folder)
+    {
+        var index = catalog.Plugins.FindIndex(p => p.Folder == status.Folder);
+        if (index >= 0)
+        {
+            catalog.Plugins[index] = status;
+        }
+        else
+        {
+            catalog.Plugins.Add(status);
+        }
+
+        if (status.State == PluginState.Loaded)
+        {
+            LogPluginLoaded(logger, status.Id!, status.Version!, string.Join(", ", status.Provides));
+        }
+        else
+        {
+            LogPluginFailed(logger, Path.GetFileName(folder), status.Error!);
+        }
     }
 
     private PluginStatus LoadOne(string folder, PluginCatalog catalog)
@@ -116,6 +159,18 @@ internal sealed partial class PluginLoader(IServiceProvider hostServices, ILogge
             var stores = provider.GetServices<IImageStoreFactory>().ToList();
             var renderers = provider.GetServices<IAlertRendererFactory>().ToList();
             var templates = provider.GetServices<TemplateSource>().ToList();
+
+            if (manifest.Provides is { Count: > 0 } declared)
+            {
+                var registered = channels.Select(f => $"channel:{f.Type}").Concat(stores.Select(f => $"store:{f.Type}"))
+                    .Concat(renderers.Select(f => $"renderer:{f.Type}")).Concat(templates.Count > 0 ? [PluginManifest.TemplatesClaim] : [])
+                    .Order(StringComparer.Ordinal).ToList();
+                if (!registered.SequenceEqual(declared.Distinct().Order(StringComparer.Ordinal)))
+                {
+                    return Failed($"{PluginManifest.FileName} declares provides [{string.Join(", ", declared)}] but the plugin registers " +
+                        $"[{string.Join(", ", registered)}]: correct 'provides' (the host loads a plugin only when the configuration uses a type it declares)");
+                }
+            }
 
             // Check every claim before taking any, so that a conflicting plugin adds nothing.
             foreach (var f in channels)

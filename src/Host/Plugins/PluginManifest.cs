@@ -4,13 +4,21 @@ using System.Text.Json.Serialization;
 namespace Promoter.Host.Plugins;
 
 /// <summary>A plugin folder's <c>plugin.json</c>.</summary>
-internal sealed record PluginManifest
+internal sealed partial record PluginManifest
 {
     [JsonPropertyName("id")] public string? Id { get; init; }
     [JsonPropertyName("version")] public string? Version { get; init; }
     [JsonPropertyName("contract")] public string? Contract { get; init; }
     [JsonPropertyName("entryAssembly")] public string? EntryAssembly { get; init; }
     [JsonPropertyName("description")] public string? Description { get; init; }
+
+    /// <summary>
+    /// Optional: what the plugin registers ("channel:slack", "store:s3", "renderer:prometheus", "templates"). A plugin
+    /// that declares it is loaded only when the configuration uses one of those types, so unused plugins cost no
+    /// memory; the declaration is checked against what the plugin registers when it loads. Without it, the plugin
+    /// is always loaded.
+    /// </summary>
+    [JsonPropertyName("provides")] public IReadOnlyList<string>? Provides { get; init; }
 
     public const string FileName = "plugin.json";
 
@@ -58,8 +66,22 @@ internal sealed record PluginManifest
             return (null, $"{FileName}: entryAssembly must be a file name inside the plugin folder");
         }
 
+        foreach (var claim in m.Provides ?? [])
+        {
+            if (claim != TemplatesClaim && !ValidClaim().IsMatch(claim ?? ""))
+            {
+                return (null, $"{FileName}: provides entry '{claim}' is not \"channel:<type>\", \"store:<type>\", \"renderer:<type>\" or \"templates\"");
+            }
+        }
+
         return (m, null);
     }
+
+    /// <summary>The claim of a plugin that adds template definitions (which any channel may use).</summary>
+    public const string TemplatesClaim = "templates";
+
+    [System.Text.RegularExpressions.GeneratedRegex("^(channel|store|renderer):[a-z0-9][a-z0-9_.-]*$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex ValidClaim();
 }
 
 [JsonSerializable(typeof(PluginManifest))]

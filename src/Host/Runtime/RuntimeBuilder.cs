@@ -21,6 +21,9 @@ internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time)
             return (null, diagnostics);
         }
 
+        // A reload may use a type whose plugin was left unloaded so far.
+        catalog.EnsureLoaded(Cli.HostBootstrap.PluginClaims(settings));
+
         var templates = GoTemplateRenderer.Create(catalog.TemplateSources, settings.TemplateGlobs, diagnostics,
             new SourceLocation(config.Source, 0, 0));
 

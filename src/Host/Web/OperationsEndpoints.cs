@@ -44,5 +44,5 @@ internal static class OperationsEndpoints
     }
 
     public static PluginView ToView(PluginStatus p) =>
-        new(p.Folder, p.Id, p.Version, p.Contract, p.State == PluginState.Loaded ? "loaded" : "failed", p.Error, p.Provides);
+        new(p.Folder, p.Id, p.Version, p.Contract, p.State switch { PluginState.Loaded => "loaded", PluginState.Available => "available", _ => "failed" }, p.Error, p.Provides);
 }

@@ -75,6 +75,83 @@ public sealed class PluginLoaderTests(TestPluginBuilds builds)
         Assert.False(catalog.Channels.ContainsKey("needs-json"));
     }
 
+    private static PluginCatalog LoadLazily(string folder, params string[] needed)
+    {
+        var services = HostBootstrap.CreateCliServices(LogLevel.None);
+        return services.GetRequiredService<PluginLoader>().Load(folder, null, needed.ToHashSet(StringComparer.Ordinal));
+    }
+
+    private static string ShippedCopy()
+    {
+        var folder = TestPaths.NewTempDirectory("promoter-plugins");
+        TestPluginBuilds.CopyDirectory(Path.Combine(TestPaths.HostBinDirectory, "plugins"), folder);
+        return folder;
+    }
+
+    [Fact]
+    public void Load_ConfigurationUsesSomeTypes_PluginsProvidingOnlyOthersWaitUntilNeeded()
+    {
+        var catalog = LoadLazily(Path.Combine(TestPaths.HostBinDirectory, "plugins"), "renderer:prometheus", "store:local", "channel:log");
+
+        var s3 = Assert.Single(catalog.Plugins, p => p.Id == "promoter.storage.s3");
+        Assert.Equal(PluginState.Available, s3.State);
+        Assert.Equal(["store:s3"], s3.Provides);
+        Assert.False(catalog.Stores.ContainsKey("s3"));
+        Assert.Equal(PluginState.Available, Assert.Single(catalog.Plugins, p => p.Id == "promoter.channel.webhook").State);
+        Assert.True(catalog.Renderers.ContainsKey("prometheus"));
+        Assert.True(catalog.Stores.ContainsKey("local"));
+        // Plugins adding template definitions load always: any channel's template may use them.
+        Assert.True(catalog.Channels.ContainsKey("slack"));
+        Assert.True(catalog.Channels.ContainsKey("dingtalk"));
+
+        catalog.EnsureLoaded(new HashSet<string>(StringComparer.Ordinal) { "store:s3" });
+
+        Assert.Equal(PluginState.Loaded, Assert.Single(catalog.Plugins, p => p.Id == "promoter.storage.s3").State);
+        Assert.True(catalog.Stores.ContainsKey("s3"));
+        Assert.False(catalog.Channels.ContainsKey("webhook"));
+    }
+
+    [Theory]
+    [InlineData("[\"channel:webhooks\"]", "declares provides [channel:webhooks] but the plugin registers [channel:webhook]")]
+    [InlineData("[\"channel:webhook\", \"store:webhook\"]", "but the plugin registers [channel:webhook]")]
+    [InlineData("[\"chanel:webhook\"]", "provides entry 'chanel:webhook' is not")]
+    [InlineData("[\"channel:Web Hook\"]", "provides entry 'channel:Web Hook' is not")]
+    public void Load_ProvidesWrong_FailedSayingWhatToCorrect(string provides, string expected)
+    {
+        var folder = ShippedCopy();
+        var manifest = Path.Combine(folder, "Channel.Webhook", "plugin.json");
+        File.WriteAllText(manifest, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(manifest), "\"provides\": \\[[^\\]]*\\]", "\"provides\": " + provides));
+
+        var catalog = Load(folder);
+
+        var webhook = Assert.Single(catalog.Plugins, p => p.Folder == "Channel.Webhook");
+        Assert.Equal(PluginState.Failed, webhook.State);
+        Assert.Contains(expected, webhook.Error, StringComparison.Ordinal);
+        Assert.False(catalog.Channels.ContainsKey("webhook"));
+    }
+
+    [Fact]
+    public async Task Reload_NewConfigurationUsesAWaitingPlugin_ItIsLoadedThen()
+    {
+        var dir = TestPaths.NewTempDirectory("promoter-lazy");
+        var config = Path.Combine(dir, "config.yaml");
+        await File.WriteAllTextAsync(config, "channels:\n  l: { type: log }\nreceivers:\n  - name: r\n    channels: [l]\n");
+        using var services = HostBootstrap.CreateCliServices(LogLevel.None);
+        var settings = new Promoter.Host.Configuration.HostSettings { DataDirectory = dir, PluginsDirectory = Path.Combine(TestPaths.HostBinDirectory, "plugins") };
+        var catalog = HostBootstrap.LoadPlugins(services, settings, new HashSet<string>(StringComparer.Ordinal) { "channel:log" });
+        var holder = new Promoter.Host.Runtime.RuntimeHolder(config, new Promoter.Host.Configuration.ConfigOverrides(DataDirectory: dir), catalog, TimeProvider.System,
+            services.GetRequiredService<Promoter.Host.Metrics.PromoterMetrics>(), services.GetRequiredService<ILogger<Promoter.Host.Runtime.RuntimeHolder>>());
+        Assert.Empty(await holder.ReloadAsync());
+        Assert.Equal(PluginState.Available, Assert.Single(catalog.Plugins, p => p.Id == "promoter.channel.webhook").State);
+
+        await File.WriteAllTextAsync(config, "channels:\n  hook: { type: webhook, url: \"http://127.0.0.1:9/x\" }\nreceivers:\n  - name: r\n    channels: [hook]\n");
+        var errors = await holder.ReloadAsync();
+
+        Assert.Empty(errors);
+        Assert.Equal(PluginState.Loaded, Assert.Single(catalog.Plugins, p => p.Id == "promoter.channel.webhook").State);
+        Assert.True(holder.Current.Channels.ContainsKey("hook"));
+    }
+
     [Fact]
     public void Load_RegistrationThrows_ReportedAndOthersLoad()
     {
