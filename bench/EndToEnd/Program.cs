@@ -75,8 +75,8 @@ var config = $$"""
 await using var promoter = await PromoterProcess.StartAsync(config, hostDirectory: published);
 Console.WriteLine($"Promoter pid {promoter.ProcessId}, Prometheus :{promPort}");
 
-// Samples Promoter's RSS every 20 ms and keeps the composition at the highest point, to say what the peak is made of.
-var peak = (Rss: 0L, Anonymous: 0L, Files: 0L, Shared: 0L, Phase: "");
+// Samples Promoter's RSS every 20 ms and keeps, per phase, the composition at the highest point: what the peak is made of.
+var peaks = new ConcurrentDictionary<string, (long Rss, long Anonymous, long Files, long Shared)>(StringComparer.Ordinal);
 var phase = "warm-up";
 using var sampling = new CancellationTokenSource();
 var sampler = Task.Run(async () =>
@@ -88,11 +88,8 @@ var sampler = Task.Run(async () =>
             long F(string[] lines, string name) => long.Parse(lines.First(l => l.StartsWith(name + ":", StringComparison.Ordinal))
                 .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
             var lines = await File.ReadAllLinesAsync($"/proc/{promoter.ProcessId}/status");
-            var rss = F(lines, "VmRSS");
-            if (rss > peak.Rss)
-            {
-                peak = (rss, F(lines, "RssAnon"), F(lines, "RssFile"), F(lines, "RssShmem"), phase);
-            }
+            var now = (Rss: F(lines, "VmRSS"), Anonymous: F(lines, "RssAnon"), Files: F(lines, "RssFile"), Shared: F(lines, "RssShmem"));
+            peaks.AddOrUpdate(phase, now, (_, old) => now.Rss > old.Rss ? now : old);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException)
         {
@@ -223,7 +220,13 @@ Console.WriteLine($"steady: {steady.Count} groups at {rate}/s for {seconds}s, de
 Console.WriteLine($"  latency webhook->channel: p50 {P(0.50):F1} ms, p90 {P(0.90):F1} ms, p99 {P(0.99):F1} ms, max {latencies.LastOrDefault():F1} ms");
 Console.WriteLine($"burst: {burstDelivered}/{burst} groups delivered in {burstSeconds:F2}s = {burstDelivered / burstSeconds:F0} groups/s " +
                   $"(webhooks accepted in {(acceptedAt - burstStart) / (double)Stopwatch.Frequency:F2}s)");
-Console.WriteLine($"highest RSS sampled (every 20 ms): {peak.Rss} kB during {peak.Phase} (anonymous {peak.Anonymous} kB, files {peak.Files} kB, shared memory {peak.Shared} kB)");
+foreach (var name in new[] { "warm-up", "steady", "burst" })
+{
+    if (peaks.TryGetValue(name, out var p))
+    {
+        Console.WriteLine($"highest RSS sampled during {name} (every 20 ms): {p.Rss} kB (anonymous {p.Anonymous} kB, files {p.Files} kB, shared memory {p.Shared} kB)");
+    }
+}
 Console.WriteLine($"Promoter memory: VmHWM {Field("VmHWM")}, VmRSS now {Field("VmRSS")} " +
                   $"(anonymous {Field("RssAnon")}, files {Field("RssFile")}, shared memory {Field("RssShmem")}; {Field("Threads")} threads)");
 if (Environment.GetEnvironmentVariable("PROMOTER_BENCH_HOLD_SECONDS") is { } hold)

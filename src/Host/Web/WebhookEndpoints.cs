@@ -137,17 +137,34 @@ internal static partial class WebhookEndpoints
             throw new BodyTooLargeException();
         }
 
-        using var buffer = new MemoryStream(request.ContentLength is { } n ? (int)n : 4096);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        // Alertmanager always sends Content-Length: read straight into an array of that size. A burst of thousands
+        // of webhooks then leaves no intermediate buffers behind for the garbage collector.
+        if (request.ContentLength is { } length)
         {
-            if (buffer.Length + read > max)
-            {
-                throw new BodyTooLargeException();
-            }
+            // Kestrel frames the body by Content-Length: a client that sends less fails the read as a bad request.
+            var exact = new byte[length];
+            await request.Body.ReadExactlyAsync(exact, ct);
+            return exact;
+        }
 
-            buffer.Write(chunk, 0, read);
+        using var buffer = new MemoryStream(4096);
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+            {
+                if (buffer.Length + read > max)
+                {
+                    throw new BodyTooLargeException();
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return buffer.ToArray();
