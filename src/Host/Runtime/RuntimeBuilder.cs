@@ -30,7 +30,7 @@ internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time)
         var renderers = new Dictionary<string, IAlertRenderer>(StringComparer.Ordinal);
         foreach (var section in settings.Renderers)
         {
-            if (Resolve(catalog.Renderers, section, diagnostics) is { } reg)
+            if (Resolve(catalog.Renderers, section, diagnostics, catalog) is { } reg)
             {
                 Create(section, diagnostics, () => reg.Factory.Create(new RendererSetup
                 {
@@ -44,7 +44,7 @@ internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time)
         var stores = new Dictionary<string, IImageStore>(StringComparer.Ordinal);
         foreach (var section in settings.Stores)
         {
-            if (Resolve(catalog.Stores, section, diagnostics) is { } reg)
+            if (Resolve(catalog.Stores, section, diagnostics, catalog) is { } reg)
             {
                 Create(section, diagnostics, () => reg.Factory.Create(new StoreSetup
                 {
@@ -61,7 +61,7 @@ internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time)
         var channels = new Dictionary<string, ChannelInstance>(StringComparer.Ordinal);
         foreach (var section in settings.Channels)
         {
-            if (Resolve(catalog.Channels, section, diagnostics) is { } reg)
+            if (Resolve(catalog.Channels, section, diagnostics, catalog) is { } reg)
             {
                 Create(section, diagnostics, () => reg.Factory.Create(new Abstractions.Channels.ChannelSetup
                 {
@@ -101,7 +101,8 @@ internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time)
         }, diagnostics);
     }
 
-    private static Registered<T>? Resolve<T>(Dictionary<string, Registered<T>> factories, PluginSection section, ConfigDiagnostics diagnostics)
+    private static Registered<T>? Resolve<T>(Dictionary<string, Registered<T>> factories, PluginSection section, ConfigDiagnostics diagnostics,
+        PluginCatalog catalog)
     {
         if (factories.TryGetValue(section.Type, out var reg))
         {
@@ -109,7 +110,10 @@ internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time)
         }
 
         var kind = section.Kind.TrimEnd('s');
-        var known = factories.Keys.Order(StringComparer.Ordinal).ToList();
+        // Types of plugins not loaded (nothing used them yet) are as valid a suggestion as loaded ones.
+        var waiting = catalog.Plugins.Where(p => p.State == PluginState.Available).SelectMany(p => p.Provides)
+            .Where(c => c.StartsWith(kind + ":", StringComparison.Ordinal)).Select(c => c[(kind.Length + 1)..]);
+        var known = factories.Keys.Concat(waiting).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         diagnostics.Add(section.Settings.Node["type"]?.Location ?? section.Settings.Node.Location, $"{section.Settings.Path}.type",
             $"no {kind} plugin handles type '{section.Type}'",
             known.Count == 0

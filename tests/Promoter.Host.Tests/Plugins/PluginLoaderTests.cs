@@ -153,6 +153,25 @@ public sealed class PluginLoaderTests(TestPluginBuilds builds)
     }
 
     [Fact]
+    public async Task Reload_UnknownType_SuggestionsIncludeTypesOfPluginsNotLoadedYet()
+    {
+        var dir = TestPaths.NewTempDirectory("promoter-lazy-typo");
+        var config = Path.Combine(dir, "config.yaml");
+        await File.WriteAllTextAsync(config, "stores:\n  pics: { type: s4 }\nchannels:\n  l: { type: log }\nreceivers:\n  - name: r\n    store: pics\n    channels: [l]\n");
+        using var services = HostBootstrap.CreateCliServices(LogLevel.None);
+        var settings = new Promoter.Host.Configuration.HostSettings { DataDirectory = dir, PluginsDirectory = Path.Combine(TestPaths.HostBinDirectory, "plugins") };
+        var catalog = HostBootstrap.LoadPlugins(services, settings, new HashSet<string>(StringComparer.Ordinal) { "store:s4", "channel:log" });
+        var holder = new Promoter.Host.Runtime.RuntimeHolder(config, new Promoter.Host.Configuration.ConfigOverrides(DataDirectory: dir), catalog, TimeProvider.System,
+            services.GetRequiredService<Promoter.Host.Metrics.PromoterMetrics>(), services.GetRequiredService<ILogger<Promoter.Host.Runtime.RuntimeHolder>>());
+
+        var error = Assert.Single(await holder.ReloadAsync());
+
+        Assert.Contains("no store plugin handles type 's4'", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("use one of: local, s3", error.ToString(), StringComparison.Ordinal);
+        Assert.Equal(PluginState.Available, Assert.Single(catalog.Plugins, p => p.Id == "promoter.storage.s3").State);
+    }
+
+    [Fact]
     public void Load_RegistrationThrows_ReportedAndOthersLoad()
     {
         var catalog = Load(builds.NewPluginsFolder("Throwing", "JsonOld"));
