@@ -18,13 +18,15 @@ internal static class ConfigCommands
         }
 
         using var services = HostBootstrap.CreateCliServices();
-        var catalog = HostBootstrap.LoadPlugins(services, loaded.Settings, HostBootstrap.PluginClaims(loaded.Settings));
+        var catalog = HostBootstrap.LoadPlugins(services, loaded.Settings, deferUnused: true);
+        var (_, diagnostics) = new RuntimeBuilder(catalog, TimeProvider.System).Build(loaded);
+
+        // After the build, which loads the plugins the file uses: their failures explain its "no plugin handles" errors.
         foreach (var failed in catalog.Plugins.Where(p => p.State == PluginState.Failed))
         {
             stderr.WriteLine($"warning: plugin {failed.Folder} failed to load: {failed.Error}");
         }
 
-        var (_, diagnostics) = new RuntimeBuilder(catalog, TimeProvider.System).Build(loaded);
         return Report(loaded.Source, diagnostics.Errors, stdout, stderr);
     }
 

@@ -26,19 +26,18 @@ internal static class HostBootstrap
 
     /// <summary>
     /// Loads the plugins folder and adds the host's built-in factories (the log channel). With
-    /// <paramref name="needed"/>, plugins that declare what they provide are loaded only when needed
-    /// (see <see cref="PluginLoader.Load"/>); without it, all are loaded and checked.
+    /// <paramref name="deferUnused"/>, plugins that declare what they provide load only when a configuration uses
+    /// them (see <see cref="PluginLoader.Load"/>); without it, all are loaded and checked.
     /// </summary>
-    public static PluginCatalog LoadPlugins(IServiceProvider services, HostSettings settings, IReadOnlySet<string>? needed = null)
+    public static PluginCatalog LoadPlugins(IServiceProvider services, HostSettings settings, bool deferUnused = false)
     {
         var catalog = new PluginCatalog();
         catalog.Channels["log"] = new Registered<Abstractions.Channels.IChannelFactory>(
             new LogChannelFactory(settings.DataDirectory), "builtin", services);
-        catalog.Plugins.Add(new PluginStatus("(built-in)", "builtin", ThisVersion, Abstractions.PromoterContract.Version.ToString(),
+        catalog.Record(new PluginStatus("(built-in)", "builtin", ThisVersion, Abstractions.PromoterContract.Version.ToString(),
             PluginState.Loaded, null, ["channel:log"]));
-        services.GetRequiredService<PluginLoader>().Load(settings.PluginsDirectory, catalog, needed);
-        services.GetRequiredService<PromoterMetrics>().SetPlugins(
-            catalog.Plugins.Count(p => p.State == PluginState.Loaded), catalog.FailedCount);
+        services.GetRequiredService<PluginLoader>().Load(settings.PluginsDirectory, catalog, deferUnused);
+        services.GetRequiredService<PromoterMetrics>().ObservePlugins(catalog);
         return catalog;
     }
 

@@ -141,7 +141,7 @@ internal static partial class ServeCommand
 
         var services = builder.Services;
         services.AddPromoterCore();
-        services.AddSingleton(sp => HostBootstrap.LoadPlugins(sp, settings, HostBootstrap.PluginClaims(settings)));
+        services.AddSingleton(sp => HostBootstrap.LoadPlugins(sp, settings, deferUnused: true));
         services.AddSingleton(sp => new RuntimeHolder(configPath, overrides, sp.GetRequiredService<Plugins.PluginCatalog>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<PromoterMetrics>(), sp.GetRequiredService<ILogger<RuntimeHolder>>()));
         services.AddSingleton<IStateStore>(sp => SqliteStateStore.Open(settings.SqlitePath, sp.GetRequiredService<TimeProvider>(),

@@ -45,7 +45,7 @@ internal static class ToolCommands
 
         var settings = new HostSettings { PluginsDirectory = pluginsDir is null ? Path.Combine(AppContext.BaseDirectory, "plugins") : Path.GetFullPath(pluginsDir) };
         using var services = HostBootstrap.CreateCliServices();
-        var catalog = HostBootstrap.LoadPlugins(services, settings, new HashSet<string>(StringComparer.Ordinal) { "renderer:prometheus" });
+        var catalog = HostBootstrap.LoadPlugins(services, settings);
         if (!catalog.Renderers.TryGetValue("prometheus", out var reg))
         {
             await Console.Error.WriteLineAsync($"the prometheus renderer plugin is not loaded from {settings.PluginsDirectory}; run `promoter plugins`");

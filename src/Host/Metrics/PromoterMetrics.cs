@@ -9,8 +9,7 @@ internal sealed class PromoterMetrics : IDisposable
     public const string MeterName = "Promoter";
 
     private readonly Meter _meter;
-    private long _pluginsLoaded;
-    private long _pluginsFailed;
+    private Plugins.PluginCatalog? _plugins;
     private int _lastReloadOk = 1;
     private double _lastReloadSeconds;
     private long _queueDepth;
@@ -29,11 +28,14 @@ internal sealed class PromoterMetrics : IDisposable
             description: "Whether the last configuration (re)load succeeded.");
         _meter.CreateObservableGauge("promoter_config_last_reload_success_timestamp_seconds", () => Volatile.Read(ref _lastReloadSeconds),
             unit: "s", description: "When the configuration was last loaded successfully (Unix time).");
-        _meter.CreateObservableGauge("promoter_plugins", () => new[]
-        {
-            new Measurement<long>(Interlocked.Read(ref _pluginsLoaded), new KeyValuePair<string, object?>("state", "loaded")),
-            new Measurement<long>(Interlocked.Read(ref _pluginsFailed), new KeyValuePair<string, object?>("state", "failed")),
-        }, description: "Plugins by load state.");
+        _meter.CreateObservableGauge("promoter_plugins", () => Volatile.Read(ref _plugins) is { } catalog
+            ? new[]
+            {
+                new Measurement<long>(catalog.Count(Plugins.PluginState.Loaded), new KeyValuePair<string, object?>("state", "loaded")),
+                new Measurement<long>(catalog.Count(Plugins.PluginState.Failed), new KeyValuePair<string, object?>("state", "failed")),
+                new Measurement<long>(catalog.Count(Plugins.PluginState.Available), new KeyValuePair<string, object?>("state", "available")),
+            }
+            : [], description: "Plugins by state: loaded, failed, or available (not loaded until a configuration uses it).");
         _meter.CreateObservableGauge("promoter_queue_depth", () => Interlocked.Read(ref _queueDepth),
             description: "Deliveries waiting to be sent (pending or retrying).");
         _meter.CreateObservableGauge("promoter_queue_oldest_age_seconds", () => Volatile.Read(ref _oldestAgeSeconds),
@@ -63,11 +65,8 @@ internal sealed class PromoterMetrics : IDisposable
     public Counter<long> TemplateErrors { get; }
     public Histogram<double> WebhookDuration { get; }
 
-    public void SetPlugins(int loaded, int failed)
-    {
-        Interlocked.Exchange(ref _pluginsLoaded, loaded);
-        Interlocked.Exchange(ref _pluginsFailed, failed);
-    }
+    /// <summary>Reports the catalog's plugins on every scrape (a reload may load one that was waiting).</summary>
+    public void ObservePlugins(Plugins.PluginCatalog catalog) => Volatile.Write(ref _plugins, catalog);
 
     public void SetReload(bool ok, DateTimeOffset at)
     {

@@ -30,13 +30,46 @@ internal sealed record Registered<T>(T Factory, string PluginId, IServiceProvide
 /// <summary>Every factory the loaded plugins (and the host's built-ins) provide, by <c>type:</c>.</summary>
 internal sealed class PluginCatalog
 {
-    public List<PluginStatus> Plugins { get; } = [];
+    private readonly Lock _statusLock = new();
+    private readonly List<PluginStatus> _plugins = [];
+
+    /// <summary>A snapshot: a reload that loads a waiting plugin changes the statuses while the API or /metrics read them.</summary>
+    public IReadOnlyList<PluginStatus> Plugins
+    {
+        get
+        {
+            lock (_statusLock)
+            {
+                return _plugins.ToArray();
+            }
+        }
+    }
+
     public Dictionary<string, Registered<IChannelFactory>> Channels { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, Registered<IImageStoreFactory>> Stores { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, Registered<IAlertRendererFactory>> Renderers { get; } = new(StringComparer.Ordinal);
     public List<TemplateSource> TemplateSources { get; } = [];
 
-    public int FailedCount => Plugins.Count(p => p.State == PluginState.Failed);
+    public int FailedCount => Count(PluginState.Failed);
+
+    public int Count(PluginState state) => Plugins.Count(p => p.State == state);
+
+    /// <summary>Records a plugin folder's status, replacing an earlier one for the same folder.</summary>
+    public void Record(PluginStatus status)
+    {
+        lock (_statusLock)
+        {
+            var index = _plugins.FindIndex(p => p.Folder == status.Folder);
+            if (index >= 0)
+            {
+                _plugins[index] = status;
+            }
+            else
+            {
+                _plugins.Add(status);
+            }
+        }
+    }
 
     /// <summary>Loads the plugins left unloaded that provide a type the configuration uses (set by the loader).</summary>
     internal Action<IReadOnlySet<string>>? LoadDeferred { get; set; }

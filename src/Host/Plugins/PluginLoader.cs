@@ -22,12 +22,12 @@ internal sealed partial class PluginLoader(IServiceProvider hostServices, ILogge
     private readonly Lock _deferredLock = new();
 
     /// <summary>
-    /// Loads the plugins folder. With <paramref name="needed"/> (the types a configuration uses, "channel:slack"), a
-    /// plugin whose manifest declares <c>provides</c> and none of them is left unloaded until a configuration needs
-    /// it (<see cref="PluginCatalog.EnsureLoaded"/>): an unused S3 store or chat channel then costs no memory.
-    /// Without <paramref name="needed"/> every plugin is loaded and checked (<c>promoter plugins</c>).
+    /// Loads the plugins folder. With <paramref name="deferUnused"/>, a plugin whose manifest declares <c>provides</c>
+    /// (and no templates) waits until a configuration uses one of its types: building a runtime asks for them through
+    /// <see cref="PluginCatalog.EnsureLoaded"/>, so an unused S3 store or chat channel costs no memory. Without it
+    /// every plugin is loaded and checked (<c>promoter plugins</c>, the one-shot tools).
     /// </summary>
-    public PluginCatalog Load(string pluginsDirectory, PluginCatalog? into = null, IReadOnlySet<string>? needed = null)
+    public PluginCatalog Load(string pluginsDirectory, PluginCatalog? into = null, bool deferUnused = false)
     {
         var catalog = into ?? new PluginCatalog();
         if (!Directory.Exists(pluginsDirectory))
@@ -39,11 +39,11 @@ internal sealed partial class PluginLoader(IServiceProvider hostServices, ILogge
         var deferred = new List<(string Folder, PluginManifest Manifest)>();
         foreach (var folder in Directory.GetDirectories(pluginsDirectory).Order(StringComparer.Ordinal))
         {
-            if (needed is not null && PluginManifest.Read(folder) is ({ Provides: { Count: > 0 } provides } manifest, _)
-                && !provides.Contains(PluginManifest.TemplatesClaim) && !provides.Any(needed.Contains))
+            if (deferUnused && PluginManifest.Read(folder) is ({ Provides: { Count: > 0 } provides } manifest, _)
+                && !provides.Contains(PluginManifest.TemplatesClaim))
             {
                 deferred.Add((folder, manifest));
-                catalog.Plugins.Add(new PluginStatus(Path.GetFileName(folder), manifest.Id, manifest.Version, manifest.Contract,
+                catalog.Record(new PluginStatus(Path.GetFileName(folder), manifest.Id, manifest.Version, manifest.Contract,
                     PluginState.Available, null, provides));
                 continue;
             }
@@ -67,16 +67,7 @@ internal sealed partial class PluginLoader(IServiceProvider hostServices, ILogge
 
     private void Report(PluginStatus status, PluginCatalog catalog, string folder)
     {
-        var index = catalog.Plugins.FindIndex(p => p.Folder == status.Folder);
-        if (index >= 0)
-        {
-            catalog.Plugins[index] = status;
-        }
-        else
-        {
-            catalog.Plugins.Add(status);
-        }
-
+        catalog.Record(status);
         if (status.State == PluginState.Loaded)
         {
             LogPluginLoaded(logger, status.Id!, status.Version!, string.Join(", ", status.Provides));

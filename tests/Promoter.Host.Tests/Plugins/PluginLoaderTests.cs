@@ -4,7 +4,10 @@ using Promoter.Abstractions.Channels;
 using Promoter.Abstractions.Configuration;
 using Promoter.Abstractions.Model;
 using Promoter.Host.Cli;
+using Promoter.Host.Configuration;
+using Promoter.Host.Metrics;
 using Promoter.Host.Plugins;
+using Promoter.Host.Runtime;
 using Promoter.Testing.Infrastructure;
 
 namespace Promoter.Host.Tests.Plugins;
@@ -75,10 +78,25 @@ public sealed class PluginLoaderTests(TestPluginBuilds builds)
         Assert.False(catalog.Channels.ContainsKey("needs-json"));
     }
 
-    private static PluginCatalog LoadLazily(string folder, params string[] needed)
+    /// <summary>Loads as <c>promoter serve</c> does; the services stay alive for the plugins loaded later.</summary>
+    private static (PluginCatalog Catalog, ServiceProvider Services) LoadDeferred(string folder)
     {
         var services = HostBootstrap.CreateCliServices(LogLevel.None);
-        return services.GetRequiredService<PluginLoader>().Load(folder, null, needed.ToHashSet(StringComparer.Ordinal));
+        return (services.GetRequiredService<PluginLoader>().Load(folder, null, deferUnused: true), services);
+    }
+
+    /// <summary>The shipped plugins loaded the way <c>promoter serve</c> loads them, and a holder for a configuration file.</summary>
+    private static async Task<(RuntimeHolder Holder, PluginCatalog Catalog, string ConfigPath, ServiceProvider Services)> ServeLikeAsync(string yaml)
+    {
+        var dir = TestPaths.NewTempDirectory("promoter-lazy");
+        var config = Path.Combine(dir, "config.yaml");
+        await File.WriteAllTextAsync(config, yaml);
+        var services = HostBootstrap.CreateCliServices(LogLevel.None);
+        var catalog = HostBootstrap.LoadPlugins(services,
+            new HostSettings { DataDirectory = dir, PluginsDirectory = Path.Combine(TestPaths.HostBinDirectory, "plugins") }, deferUnused: true);
+        var holder = new RuntimeHolder(config, new ConfigOverrides(DataDirectory: dir), catalog, TimeProvider.System,
+            services.GetRequiredService<PromoterMetrics>(), services.GetRequiredService<ILogger<RuntimeHolder>>());
+        return (holder, catalog, config, services);
     }
 
     private static string ShippedCopy()
@@ -91,7 +109,9 @@ public sealed class PluginLoaderTests(TestPluginBuilds builds)
     [Fact]
     public void Load_ConfigurationUsesSomeTypes_PluginsProvidingOnlyOthersWaitUntilNeeded()
     {
-        var catalog = LoadLazily(Path.Combine(TestPaths.HostBinDirectory, "plugins"), "renderer:prometheus", "store:local", "channel:log");
+        var (catalog, services) = LoadDeferred(Path.Combine(TestPaths.HostBinDirectory, "plugins"));
+        using var owned = services;
+        catalog.EnsureLoaded(new HashSet<string>(StringComparer.Ordinal) { "renderer:prometheus", "store:local", "channel:log" });
 
         var s3 = Assert.Single(catalog.Plugins, p => p.Id == "promoter.storage.s3");
         Assert.Equal(PluginState.Available, s3.State);
@@ -133,16 +153,13 @@ public sealed class PluginLoaderTests(TestPluginBuilds builds)
     [Fact]
     public async Task Reload_NewConfigurationUsesAWaitingPlugin_ItIsLoadedThen()
     {
-        var dir = TestPaths.NewTempDirectory("promoter-lazy");
-        var config = Path.Combine(dir, "config.yaml");
-        await File.WriteAllTextAsync(config, "channels:\n  l: { type: log }\nreceivers:\n  - name: r\n    channels: [l]\n");
-        using var services = HostBootstrap.CreateCliServices(LogLevel.None);
-        var settings = new Promoter.Host.Configuration.HostSettings { DataDirectory = dir, PluginsDirectory = Path.Combine(TestPaths.HostBinDirectory, "plugins") };
-        var catalog = HostBootstrap.LoadPlugins(services, settings, new HashSet<string>(StringComparer.Ordinal) { "channel:log" });
-        var holder = new Promoter.Host.Runtime.RuntimeHolder(config, new Promoter.Host.Configuration.ConfigOverrides(DataDirectory: dir), catalog, TimeProvider.System,
-            services.GetRequiredService<Promoter.Host.Metrics.PromoterMetrics>(), services.GetRequiredService<ILogger<Promoter.Host.Runtime.RuntimeHolder>>());
+        var (holder, catalog, config, services) = await ServeLikeAsync("channels:\n  l: { type: log }\nreceivers:\n  - name: r\n    channels: [l]\n");
+        using var owned = services;
+        var exporter = services.GetRequiredService<PrometheusTextExporter>();
         Assert.Empty(await holder.ReloadAsync());
         Assert.Equal(PluginState.Available, Assert.Single(catalog.Plugins, p => p.Id == "promoter.channel.webhook").State);
+        var waitingBefore = catalog.Count(PluginState.Available);
+        Assert.Contains($"promoter_plugins{{state=\"available\"}} {waitingBefore}\n", exporter.Collect(), StringComparison.Ordinal);
 
         await File.WriteAllTextAsync(config, "channels:\n  hook: { type: webhook, url: \"http://127.0.0.1:9/x\" }\nreceivers:\n  - name: r\n    channels: [hook]\n");
         var errors = await holder.ReloadAsync();
@@ -150,19 +167,15 @@ public sealed class PluginLoaderTests(TestPluginBuilds builds)
         Assert.Empty(errors);
         Assert.Equal(PluginState.Loaded, Assert.Single(catalog.Plugins, p => p.Id == "promoter.channel.webhook").State);
         Assert.True(holder.Current.Channels.ContainsKey("hook"));
+        Assert.Contains($"promoter_plugins{{state=\"available\"}} {waitingBefore - 1}\n", exporter.Collect(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Reload_UnknownType_SuggestionsIncludeTypesOfPluginsNotLoadedYet()
     {
-        var dir = TestPaths.NewTempDirectory("promoter-lazy-typo");
-        var config = Path.Combine(dir, "config.yaml");
-        await File.WriteAllTextAsync(config, "stores:\n  pics: { type: s4 }\nchannels:\n  l: { type: log }\nreceivers:\n  - name: r\n    store: pics\n    channels: [l]\n");
-        using var services = HostBootstrap.CreateCliServices(LogLevel.None);
-        var settings = new Promoter.Host.Configuration.HostSettings { DataDirectory = dir, PluginsDirectory = Path.Combine(TestPaths.HostBinDirectory, "plugins") };
-        var catalog = HostBootstrap.LoadPlugins(services, settings, new HashSet<string>(StringComparer.Ordinal) { "store:s4", "channel:log" });
-        var holder = new Promoter.Host.Runtime.RuntimeHolder(config, new Promoter.Host.Configuration.ConfigOverrides(DataDirectory: dir), catalog, TimeProvider.System,
-            services.GetRequiredService<Promoter.Host.Metrics.PromoterMetrics>(), services.GetRequiredService<ILogger<Promoter.Host.Runtime.RuntimeHolder>>());
+        var (holder, catalog, _, services) = await ServeLikeAsync(
+            "stores:\n  pics: { type: s4 }\nchannels:\n  l: { type: log }\nreceivers:\n  - name: r\n    store: pics\n    channels: [l]\n");
+        using var owned = services;
 
         var error = Assert.Single(await holder.ReloadAsync());
 
