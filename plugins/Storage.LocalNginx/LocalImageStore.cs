@@ -16,15 +16,13 @@ internal sealed partial class LocalImageStore : IImageStore, IImageRetention, II
     private readonly string _name;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly LocalStoreMetrics _metrics;
 
-    public LocalImageStore(string name, LocalStoreOptions options, TimeProvider time, ILogger logger, LocalStoreMetrics metrics)
+    public LocalImageStore(string name, LocalStoreOptions options, TimeProvider time, ILogger logger)
     {
         _name = name;
         Options = options;
         _time = time;
         _logger = logger;
-        _metrics = metrics;
     }
 
     public LocalStoreOptions Options { get; }
@@ -41,7 +39,6 @@ internal sealed partial class LocalImageStore : IImageStore, IImageRetention, II
         }
         catch (ImageRejectedException e)
         {
-            _metrics.Saved("rejected");
             LocalStoreLog.Rejected(_logger, _name, e.Message);
             throw;
         }
@@ -54,19 +51,16 @@ internal sealed partial class LocalImageStore : IImageStore, IImageRetention, II
             {
                 // Saving the same chart again renews its age, so that retention keeps images still in use.
                 File.SetLastWriteTimeUtc(path, _time.GetUtcNow().UtcDateTime);
-                _metrics.Saved("existing");
                 LocalStoreLog.AlreadyStored(_logger, _name, fileName);
             }
             else
             {
                 await WriteAtomicallyAsync(path, content, cancellationToken).ConfigureAwait(false);
-                _metrics.Saved("written");
                 LocalStoreLog.Written(_logger, _name, fileName, content.Length);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _metrics.Saved("failed");
             LocalStoreLog.WriteFailed(_logger, _name, Options.Directory, e.Message);
             throw new IOException(
                 $"image store '{_name}' cannot write into '{Options.Directory}': {e.Message} (check that the folder exists or can be created and that Promoter may write to it; set 'dir' to change it)", e);
@@ -171,7 +165,6 @@ internal sealed partial class LocalImageStore : IImageStore, IImageRetention, II
             }
         }
 
-        _metrics.Deleted(removed);
         LocalStoreLog.Swept(_logger, _name, removed, cutoff);
         return Task.FromResult(removed);
     }

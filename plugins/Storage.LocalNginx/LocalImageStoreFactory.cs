@@ -16,8 +16,7 @@ internal sealed class LocalImageStoreFactory : IImageStoreFactory
         var services = setup.Services;
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Promoter.Storage.Local");
-        var metrics = new LocalStoreMetrics(services.GetService<System.Diagnostics.Metrics.IMeterFactory>(), setup.Name);
-        var store = new LocalImageStore(setup.Name, options, time, logger, metrics);
+        var store = new LocalImageStore(setup.Name, options, time, logger);
         return options.PublicUrl is null ? new HostServedImageStore(store) : store;
     }
 }

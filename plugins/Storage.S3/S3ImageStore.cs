@@ -25,19 +25,16 @@ internal sealed partial class S3ImageStore : IImageStore, IImageRetention, IDisp
     private readonly string _name;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly S3StoreMetrics _metrics;
     private readonly AmazonS3Client _client;
     private readonly ConcurrentDictionary<string, byte> _knownKeys = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<bool>>> _uploads = new(StringComparer.Ordinal);
 
-    public S3ImageStore(string name, S3StoreOptions options, TimeProvider time, ILogger logger, S3StoreMetrics metrics,
-        IHttpClientFactory? httpClientFactory = null)
+    public S3ImageStore(string name, S3StoreOptions options, TimeProvider time, ILogger logger, IHttpClientFactory? httpClientFactory = null)
     {
         _name = name;
         Options = options;
         _time = time;
         _logger = logger;
-        _metrics = metrics;
         _client = CreateClient(options, httpClientFactory);
     }
 
@@ -89,7 +86,6 @@ internal sealed partial class S3ImageStore : IImageStore, IImageRetention, IDisp
         }
         catch (ImageRejectedException e)
         {
-            _metrics.Saved("rejected");
             S3StoreLog.Rejected(_logger, _name, e.Message);
             throw;
         }
@@ -101,20 +97,7 @@ internal sealed partial class S3ImageStore : IImageStore, IImageRetention, IDisp
             // Saves of the same image at the same moment (one chart, many alerts) share one HEAD and PUT.
             var bytes = content.ToArray();
             var upload = _uploads.GetOrAdd(key, k => new Lazy<Task<bool>>(() => UploadOnceAsync(k, bytes, format)));
-            try
-            {
-                var uploaded = await upload.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-                _metrics.Saved(uploaded ? "written" : "existing");
-            }
-            catch (InvalidOperationException)
-            {
-                _metrics.Saved("failed");
-                throw;
-            }
-        }
-        else
-        {
-            _metrics.Saved("existing");
+            await upload.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return await LinkAsync(key, now).ConfigureAwait(false);
@@ -306,7 +289,6 @@ internal sealed partial class S3ImageStore : IImageStore, IImageRetention, IDisp
             throw error;
         }
 
-        _metrics.Deleted(removed);
         S3StoreLog.Swept(_logger, _name, removed, cutoff);
         return removed;
     }

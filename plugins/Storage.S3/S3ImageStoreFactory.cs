@@ -16,7 +16,6 @@ internal sealed class S3ImageStoreFactory : IImageStoreFactory
         var services = setup.Services;
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Promoter.Storage.S3");
-        var metrics = new S3StoreMetrics(services.GetService<System.Diagnostics.Metrics.IMeterFactory>(), setup.Name);
-        return new S3ImageStore(setup.Name, options, time, logger, metrics, services.GetService<IHttpClientFactory>());
+        return new S3ImageStore(setup.Name, options, time, logger, services.GetService<IHttpClientFactory>());
     }
 }

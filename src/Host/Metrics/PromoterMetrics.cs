@@ -51,6 +51,10 @@ internal sealed class PromoterMetrics : IDisposable
             description: "Chart renders by renderer and result.");
         RenderDuration = _meter.CreateHistogram<double>("promoter_render_duration_seconds", unit: "s",
             description: "Time to render (and store) the charts of one alert.");
+        StoreSaves = _meter.CreateCounter<long>("promoter_store_saves_total",
+            description: "Charts given to an image store, by store and outcome: stored, rejected (not an image a renderer makes, or over max_size), failed.");
+        StoreDeleted = _meter.CreateCounter<long>("promoter_store_deleted_total",
+            description: "Images deleted by the hourly retention sweep, by store.");
         TemplateErrors = _meter.CreateCounter<long>("promoter_template_errors_total",
             description: "Channel templates that failed; a minimal built-in message was sent instead.");
         WebhookDuration = _meter.CreateHistogram<double>("promoter_webhook_duration_seconds", unit: "s",
@@ -62,6 +66,8 @@ internal sealed class PromoterMetrics : IDisposable
     public Counter<long> DeliveryAttempts { get; }
     public Counter<long> Renders { get; }
     public Histogram<double> RenderDuration { get; }
+    public Counter<long> StoreSaves { get; }
+    public Counter<long> StoreDeleted { get; }
     public Counter<long> TemplateErrors { get; }
     public Histogram<double> WebhookDuration { get; }
 

@@ -124,9 +124,11 @@ internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetr
                             url = stored.Url.ToString();
                             key = stored.Key;
                             isPublic = stored.IsPublic;
+                            CountSave(route.Store!, "stored");
                         }
                         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                         {
+                            CountSave(route.Store!, e is Abstractions.Storage.ImageRejectedException ? "rejected" : "failed");
                             result = "store_failed";
                             var reason = runtime.Redactor.Redact(Describe(e, runtime.Settings.Delivery.RenderTimeout));
                             notes.Add($"chart for {alert.Name} could not be stored: {reason}");
@@ -156,6 +158,9 @@ internal sealed partial class GroupImageRenderer(IStateStore store, PromoterMetr
 
         return (images, notes, bytes);
     }
+
+    private void CountSave(string store, string outcome) =>
+        metrics.StoreSaves.Add(1, new KeyValuePair<string, object?>("store", store), new KeyValuePair<string, object?>("outcome", outcome));
 
     private static string Describe(Exception e, TimeSpan timeout) => e is OperationCanceledException
         ? $"rendering took longer than {Abstractions.Configuration.DurationSyntax.Format(timeout)}"

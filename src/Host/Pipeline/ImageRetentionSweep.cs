@@ -11,7 +11,8 @@ namespace Promoter.Host.Pipeline;
 /// </summary>
 internal static partial class ImageRetentionSweep
 {
-    public static async Task<int> RunAsync(PromoterRuntime runtime, DateTimeOffset now, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(PromoterRuntime runtime, DateTimeOffset now, Metrics.PromoterMetrics metrics, ILogger logger,
+        CancellationToken cancellationToken)
     {
         var total = 0;
         foreach (var (name, store) in runtime.Stores)
@@ -25,6 +26,7 @@ internal static partial class ImageRetentionSweep
             {
                 var removed = await sweeper.DeleteOlderThanAsync(now - retention, cancellationToken);
                 total += removed;
+                metrics.StoreDeleted.Add(removed, new KeyValuePair<string, object?>("store", name));
                 if (removed > 0)
                 {
                     LogSwept(logger, removed, name);

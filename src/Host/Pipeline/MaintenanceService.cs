@@ -30,7 +30,7 @@ internal sealed partial class MaintenanceService(IStateStore store, RuntimeHolde
                 {
                     nextPrune = now + PruneInterval;
                     var runtime = runtimes.Current;
-                    await ImageRetentionSweep.RunAsync(runtime, now, logger, stoppingToken);
+                    await ImageRetentionSweep.RunAsync(runtime, now, metrics, logger, stoppingToken);
                     var pruned = await store.PruneAsync(now - runtime.Settings.HistoryRetention, stoppingToken);
                     if (pruned > 0)
                     {

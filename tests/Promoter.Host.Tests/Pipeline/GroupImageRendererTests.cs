@@ -136,6 +136,34 @@ public sealed class GroupImageRendererTests : IAsyncLifetime
         Assert.Equal(0, store.Reads); // fresh bytes come from memory
     }
 
+    /// <summary>Fails every save the way a store does: a refused image, or a store that cannot write.</summary>
+    private sealed class FailingStore(Exception failure) : IImageStore
+    {
+        public Task<StoredImage> SaveAsync(ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken) =>
+            Task.FromException<StoredImage>(failure);
+    }
+
+    public static TheoryData<string, string> SaveOutcomes => new() { { "stored", "stored" }, { "rejected", "rejected" }, { "io", "failed" } };
+
+    [Theory]
+    [MemberData(nameof(SaveOutcomes))]
+    public async Task GetAsync_StoreOutcome_CountedPerStore(string kind, string outcome)
+    {
+        IImageStore store = kind switch
+        {
+            "stored" => new ReadableStore(isPublic: true),
+            "rejected" => new FailingStore(new ImageRejectedException("the content is not a PNG")),
+            _ => new FailingStore(new IOException("disk full")),
+        };
+        var runtime = Runtime(store, new FakeChannel("link", uploads: false));
+        var exporter = _services.GetRequiredService<PrometheusTextExporter>();
+
+        var (_, notes) = await NewRenderer().GetAsync(await EnqueueAsync(), AlertGroupSamples.FiringSingle, runtime, runtime.FindReceiver("ops"), CancellationToken.None);
+
+        Assert.Contains($"promoter_store_saves_total{{outcome=\"{outcome}\",store=\"images\"}} 1\n", exporter.Collect(), StringComparison.Ordinal);
+        Assert.Equal(outcome == "stored" ? 0 : 1, notes.Count);
+    }
+
     [Fact]
     public async Task GetAsync_ReceiverWithoutUploadingChannel_HoldsNoBytes()
     {

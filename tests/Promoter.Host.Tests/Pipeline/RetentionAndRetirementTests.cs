@@ -71,11 +71,13 @@ public sealed class RetentionAndRetirementTests
         var silent = new NoRetentionStore();
         var logs = new CapturingLoggerProvider();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        using var services = HostBootstrap.CreateCliServices(LogLevel.None);
+        var exporter = services.GetRequiredService<PrometheusTextExporter>();
 
         var removed = await ImageRetentionSweep.RunAsync(Runtime(new Dictionary<string, IImageStore>
         {
             ["week"] = week, ["failing"] = failing, ["day"] = day, ["unset"] = unset, ["silent"] = silent,
-        }), now, factory.CreateLogger("test"), CancellationToken.None);
+        }), now, services.GetRequiredService<PromoterMetrics>(), factory.CreateLogger("test"), CancellationToken.None);
 
         Assert.Equal([now - TimeSpan.FromDays(7)], week.Cutoffs);
         Assert.Equal([now - TimeSpan.FromDays(1)], day.Cutoffs);
@@ -83,6 +85,10 @@ public sealed class RetentionAndRetirementTests
         Assert.Empty(unset.Cutoffs);
         Assert.Equal(0, silent.Calls);
         Assert.Equal(6, removed);
+        var metrics = exporter.Collect();
+        Assert.Contains("promoter_store_deleted_total{store=\"week\"} 3\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("promoter_store_deleted_total{store=\"day\"} 3\n", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("store=\"failing\"", metrics, StringComparison.Ordinal);
         Assert.Contains("Image retention sweep of store failing failed: *** refused", logs.AllText, StringComparison.Ordinal);
         Assert.DoesNotContain("bucket-s3cret", logs.AllText, StringComparison.Ordinal);
     }
