@@ -515,7 +515,13 @@ internal sealed class Lexer
         };
     }
 
-    private State LexChar()
+    private State LexChar() => LexEscaped('\'', "unterminated character constant", ItemType.CharConstant);
+
+    private State LexQuote() => LexEscaped('"', "unterminated quoted string", ItemType.String);
+
+    /// <summary>A character constant or an interpreted string: up to <paramref name="close"/>, with backslash escapes,
+    /// on one line.</summary>
+    private State LexEscaped(char close, string unterminated, ItemType type)
     {
         while (true)
         {
@@ -531,16 +537,16 @@ internal sealed class Lexer
 
             if (r is Eof or '\n')
             {
-                return Error("unterminated character constant");
+                return Error(unterminated);
             }
 
-            if (r == '\'')
+            if (r == close)
             {
                 break;
             }
         }
 
-        Emit(ItemType.CharConstant);
+        Emit(type);
         return State.InsideAction;
     }
 
@@ -616,35 +622,6 @@ internal sealed class Lexer
         }
 
         return true;
-    }
-
-    private State LexQuote()
-    {
-        while (true)
-        {
-            var r = Next();
-            if (r == '\\')
-            {
-                r = Next();
-                if (r is not Eof and not '\n')
-                {
-                    continue;
-                }
-            }
-
-            if (r is Eof or '\n')
-            {
-                return Error("unterminated quoted string");
-            }
-
-            if (r == '"')
-            {
-                break;
-            }
-        }
-
-        Emit(ItemType.String);
-        return State.InsideAction;
     }
 
     private State LexRawQuote()
