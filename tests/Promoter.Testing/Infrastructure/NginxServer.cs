@@ -23,21 +23,7 @@ public sealed class NginxServer : IAsyncLifetime, IAsyncDisposable
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     /// <summary>Starts one outside xunit's fixtures (the end-to-end tests own several servers).</summary>
-    public static async Task<NginxServer> StartAsync()
-    {
-        var server = new NginxServer();
-        try
-        {
-            await server.InitializeAsync();
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
-
-        return server;
-    }
+    public static Task<NginxServer> StartAsync() => StandaloneFixture.StartAsync<NginxServer>();
 
     async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
 

@@ -31,21 +31,7 @@ public sealed partial class S3Server : IAsyncLifetime, IAsyncDisposable
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     /// <summary>Starts one outside xunit's fixtures (the end-to-end tests own several servers).</summary>
-    public static async Task<S3Server> StartAsync()
-    {
-        var server = new S3Server();
-        try
-        {
-            await server.InitializeAsync();
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
-
-        return server;
-    }
+    public static Task<S3Server> StartAsync() => StandaloneFixture.StartAsync<S3Server>();
 
     async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
 
