@@ -29,6 +29,9 @@ public sealed class DeliveryPipelineTests
             .Replace("{}:{alertname=\\\"HighScrapeDuration\\\"}", key, StringComparison.Ordinal)
             .Replace("6b1410b0fcb84541", fingerprint, StringComparison.Ordinal);
 
+    private static string? DeliveryState(JsonElement history) =>
+        history.TryGetProperty("deliveries", out var d) && d.GetArrayLength() > 0 ? d[0].GetProperty("state").GetString() : null;
+
     private static string GroupKeyOf(SinkRequest r)
     {
         using var doc = JsonDocument.Parse(r.Body);
@@ -77,8 +80,9 @@ public sealed class DeliveryPipelineTests
 
         Assert.Equal(3, sink.Requests.Count);
         Assert.Single(sink.Requests.Select(x => x.Headers["Idempotency-Key"]).Distinct());
-        var history = await promoter.Http.GetStringAsync("api/v1/alerts/00000000000000a1/history");
-        using var doc = JsonDocument.Parse(history);
+        // The sink answering 200 comes before Promoter records the success, so wait for the record.
+        using var doc = await promoter.WaitForJsonAsync("api/v1/alerts/00000000000000a1/history",
+            h => DeliveryState(h) is "Succeeded" or "Failed", TimeSpan.FromSeconds(10), "the delivery's outcome in the history");
         var delivery = doc.RootElement.GetProperty("deliveries")[0];
         Assert.Equal("Succeeded", delivery.GetProperty("state").GetString());
         Assert.Equal(3, delivery.GetProperty("attempts").GetInt32());
@@ -93,10 +97,12 @@ public sealed class DeliveryPipelineTests
 
         using var r = await promoter.PostWebhookAsync("ops", Group("permanent-1", fingerprint: "00000000000000b1"));
         await promoter.WaitUntilAsync(() => sink.Requests.Count >= 1, TimeSpan.FromSeconds(20), "the attempt");
+        using var doc = await promoter.WaitForJsonAsync("api/v1/alerts/00000000000000b1/history",
+            h => DeliveryState(h) is "Succeeded" or "Failed", TimeSpan.FromSeconds(10), "the delivery's outcome in the history");
+        // Long enough for a wrongly scheduled retry (initial backoff 100 ms) to reach the sink.
         await Task.Delay(1500);
 
         Assert.Single(sink.Requests);
-        using var doc = JsonDocument.Parse(await promoter.Http.GetStringAsync("api/v1/alerts/00000000000000b1/history"));
         var delivery = doc.RootElement.GetProperty("deliveries")[0];
         Assert.Equal("Failed", delivery.GetProperty("state").GetString());
         Assert.Equal("InvalidRequest", delivery.GetProperty("failureReason").GetString());

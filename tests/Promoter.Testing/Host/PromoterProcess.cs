@@ -110,6 +110,34 @@ public sealed class PromoterProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Polls <paramref name="path"/> until <paramref name="accept"/> holds for its JSON and returns that document.
+    /// A sink seeing a request does not mean Promoter has recorded the outcome yet, so tests that read the
+    /// history after a delivery wait for the state they expect instead of reading once.
+    /// </summary>
+    public async Task<System.Text.Json.JsonDocument> WaitForJsonAsync(string path, Func<System.Text.Json.JsonElement, bool> accept, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        string last = "(no response)";
+        while (true)
+        {
+            last = await Http.GetStringAsync(path);
+            var doc = System.Text.Json.JsonDocument.Parse(last);
+            if (accept(doc.RootElement))
+            {
+                return doc;
+            }
+
+            doc.Dispose();
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out waiting for {what}; {path} last answered:\n{last}\nPromoter's output:\n{Output}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     public async Task<T?> GetJsonAsync<T>(string path) => await Http.GetFromJsonAsync<T>(path);
 
     public async ValueTask DisposeAsync()
