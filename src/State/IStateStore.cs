@@ -54,6 +54,12 @@ public interface IStateStore : IAsyncDisposable
     /// (Slack updates and threads), or null.</summary>
     Task<string?> GetLastMessageIdAsync(string channel, string groupKey, CancellationToken ct);
 
+    /// <summary>
+    /// The group as accepted (with the receiver it was routed to), or null when no such group is kept or it cannot
+    /// be read. Lets work queued in memory carry only the id, so a flood of webhooks is held once, on disk.
+    /// </summary>
+    Task<AlertGroup?> GetGroupAsync(long groupId, CancellationToken ct);
+
     /// <summary>The images rendered for a group, or null when none were saved yet.</summary>
     Task<IReadOnlyList<StoredGroupImage>?> GetGroupImagesAsync(long groupId, CancellationToken ct);
 

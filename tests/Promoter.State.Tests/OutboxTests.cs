@@ -40,6 +40,19 @@ public sealed class OutboxTests
     }
 
     [Fact]
+    public async Task GetGroup_Enqueued_ReadBackAsAcceptedAndUnknownIdIsNull()
+    {
+        await using var t = await TempStore.CreateAsync();
+        var group = Groups.Firing("HighLoad", "aaaa", TempStore.T0);
+        var queued = await t.EnqueueAsync(group, TempStore.T0, "dingtalk");
+
+        var read = await t.Store.GetGroupAsync(queued.GroupId, None);
+        Assert.NotNull(read);
+        GroupAssert.Equal(group, read);
+        Assert.Null(await t.Store.GetGroupAsync(queued.GroupId + 1000, None));
+    }
+
+    [Fact]
     public async Task Enqueue_SameChannelListedTwice_OneDelivery()
     {
         await using var t = await TempStore.CreateAsync();

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Promoter.Abstractions.Model;
+using Promoter.State;
 using Promoter.Host.Runtime;
 
 namespace Promoter.Host.Pipeline;
@@ -12,18 +12,23 @@ namespace Promoter.Host.Pipeline;
 /// would make every group wait for the charts of all groups before it. Best effort: when the queue is full
 /// or the process restarts, the delivery draws the charts itself (the same per-group gate keeps it to once).
 /// </summary>
-internal sealed partial class RenderAhead(GroupImageRenderer images, RuntimeHolder runtimes, ILogger<RenderAhead> logger)
-    : BackgroundService
+/// <remarks>
+/// The queue holds group ids only; the group is read back from the state store when its turn comes. A flood of
+/// a thousand webhooks thus waits on disk, not as a thousand parsed groups that would outlive several
+/// collections and be promoted to the older generations of the managed heap (measured in bench/EndToEnd).
+/// </remarks>
+internal sealed partial class RenderAhead(GroupImageRenderer images, IStateStore store, RuntimeHolder runtimes,
+    ILogger<RenderAhead> logger) : BackgroundService
 {
-    // Bounded: a flood of webhooks must not hold every payload in memory twice; beyond this, render on demand.
-    private readonly Channel<(long GroupId, AlertGroup Group)> _queue =
-        Channel.CreateBounded<(long, AlertGroup)>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropWrite });
+    // Bounded: beyond this many waiting groups, deliveries render on demand.
+    private readonly Channel<long> _queue =
+        Channel.CreateBounded<long>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    public void Enqueue(long groupId, AlertGroup group)
+    public void Enqueue(long groupId, string receiver)
     {
-        if (runtimes.Current.FindReceiver(group.Receiver)?.Renderer is not null)
+        if (runtimes.Current.FindReceiver(receiver)?.Renderer is not null)
         {
-            _queue.Writer.TryWrite((groupId, group));
+            _queue.Writer.TryWrite(groupId);
         }
     }
 
@@ -37,10 +42,17 @@ internal sealed partial class RenderAhead(GroupImageRenderer images, RuntimeHold
     {
         try
         {
-            await foreach (var (groupId, group) in _queue.Reader.ReadAllAsync(stoppingToken))
+            await foreach (var groupId in _queue.Reader.ReadAllAsync(stoppingToken))
             {
                 try
                 {
+                    // A delivery that came first has drawn them already; then there is no need to read the group.
+                    if (await store.GetRenderedGroupAsync(groupId, stoppingToken) is not null
+                        || await store.GetGroupAsync(groupId, stoppingToken) is not { } group)
+                    {
+                        continue;
+                    }
+
                     var runtime = runtimes.Current;
                     await images.GetAsync(groupId, group, runtime, runtime.FindReceiver(group.Receiver), stoppingToken);
                 }

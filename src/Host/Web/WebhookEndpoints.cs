@@ -107,7 +107,7 @@ internal static partial class WebhookEndpoints
 
         if (!result.Duplicate)
         {
-            services.GetRequiredService<RenderAhead>().Enqueue(result.GroupId, group with { Receiver = receiverName });
+            services.GetRequiredService<RenderAhead>().Enqueue(result.GroupId, receiverName);
         }
 
         services.GetRequiredService<IntakeSignal>().Notify();

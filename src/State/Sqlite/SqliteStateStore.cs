@@ -455,6 +455,14 @@ public sealed class SqliteStateStore : IStateStore
         }, ct);
     }
 
+    public Task<AlertGroup?> GetGroupAsync(long groupId, CancellationToken ct) =>
+        ReadAsync("read the group", c =>
+        {
+            using var cmd = Command(c, null, "SELECT group_json FROM alert_groups WHERE id = $id");
+            cmd.Parameters.AddWithValue("$id", groupId);
+            return cmd.ExecuteScalar() is string json && TryReadGroup(json, out var group, out _) ? group : null;
+        }, ct);
+
     public async Task<IReadOnlyList<StoredGroupImage>?> GetGroupImagesAsync(long groupId, CancellationToken ct) =>
         (await GetRenderedGroupAsync(groupId, ct).ConfigureAwait(false))?.Images;
 

@@ -31,6 +31,7 @@ public sealed class WebhookFailureModesTests
         public Task MarkFailedAsync(long deliveryId, int attempts, string reason, string error, DateTimeOffset at, CancellationToken ct) => Task.FromException(Down());
         public Task RescheduleAsync(long deliveryId, int attempts, DateTimeOffset nextAttemptAt, string error, string? resumeToken, CancellationToken ct) => Task.FromException(Down());
         public Task<string?> GetLastMessageIdAsync(string channel, string groupKey, CancellationToken ct) => Task.FromException<string?>(Down());
+        public Task<Abstractions.Model.AlertGroup?> GetGroupAsync(long groupId, CancellationToken ct) => Task.FromException<Abstractions.Model.AlertGroup?>(Down());
         public Task<IReadOnlyList<StoredGroupImage>?> GetGroupImagesAsync(long groupId, CancellationToken ct) => Task.FromException<IReadOnlyList<StoredGroupImage>?>(Down());
         public Task<RenderedGroup?> GetRenderedGroupAsync(long groupId, CancellationToken ct) => Task.FromException<RenderedGroup?>(Down());
         public Task SaveGroupImagesAsync(long groupId, IReadOnlyList<StoredGroupImage> images, IReadOnlyList<string> notes, CancellationToken ct) => Task.FromException(Down());
