@@ -46,9 +46,8 @@ internal sealed partial class RenderAhead(GroupImageRenderer images, IStateStore
             {
                 try
                 {
-                    // A delivery that came first has drawn them already; then there is no need to read the group.
-                    if (await store.GetRenderedGroupAsync(groupId, stoppingToken) is not null
-                        || await store.GetGroupAsync(groupId, stoppingToken) is not { } group)
+                    // GetAsync returns at once when a delivery that came first has drawn the charts already.
+                    if (await store.GetGroupAsync(groupId, stoppingToken) is not { } group)
                     {
                         continue;
                     }
