@@ -194,19 +194,9 @@ public sealed partial class AlertFlowScenario : IAsyncLifetime
         }
     }
 
-    private async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + StepTimeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out after {StepTimeout.TotalSeconds}s waiting for {what}.\n{Diagnostics()}");
-            }
-
-            await Task.Delay(200);
-        }
-    }
+    private Task WaitUntilAsync(Func<Task<bool>> condition, string what) =>
+        Eventually.HoldsAsync(condition, StepTimeout, TimeSpan.FromMilliseconds(200),
+            () => $"timed out after {StepTimeout.TotalSeconds}s waiting for {what}.\n{Diagnostics()}");
 
     /// <summary>What every component said, for failure messages.</summary>
     public string Diagnostics()

@@ -96,30 +96,19 @@ public sealed class PromoterProcess : IAsyncDisposable
             new StringContent(json, Encoding.UTF8, "application/json"));
 
     /// <summary>Waits until <paramref name="condition"/> holds, failing with Promoter's output after the timeout.</summary>
-    public async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for {what}. Promoter's output:\n{Output}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
+    public Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what) =>
+        Eventually.HoldsAsync(() => Task.FromResult(condition()), timeout, TimeSpan.FromMilliseconds(100),
+            () => $"timed out waiting for {what}. Promoter's output:\n{Output}");
 
     /// <summary>
     /// Polls <paramref name="path"/> until <paramref name="accept"/> holds for its JSON and returns that document.
     /// A sink seeing a request does not mean Promoter has recorded the outcome yet, so tests that read the
     /// history after a delivery wait for the state they expect instead of reading once.
     /// </summary>
-    public async Task<System.Text.Json.JsonDocument> WaitForJsonAsync(string path, Func<System.Text.Json.JsonElement, bool> accept, TimeSpan timeout, string what)
+    public Task<System.Text.Json.JsonDocument> WaitForJsonAsync(string path, Func<System.Text.Json.JsonElement, bool> accept, TimeSpan timeout, string what)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        string last = "(no response)";
-        while (true)
+        var last = "(no response)";
+        return Eventually.GetAsync(async () =>
         {
             last = await Http.GetStringAsync(path);
             var doc = System.Text.Json.JsonDocument.Parse(last);
@@ -129,13 +118,8 @@ public sealed class PromoterProcess : IAsyncDisposable
             }
 
             doc.Dispose();
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for {what}; {path} last answered:\n{last}\nPromoter's output:\n{Output}");
-            }
-
-            await Task.Delay(100);
-        }
+            return null;
+        }, timeout, TimeSpan.FromMilliseconds(100), () => $"timed out waiting for {what}; {path} last answered:\n{last}\nPromoter's output:\n{Output}");
     }
 
     public async Task<T?> GetJsonAsync<T>(string path) => await Http.GetFromJsonAsync<T>(path);

@@ -81,62 +81,47 @@ public sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>Waits until something accepts TCP connections on 127.0.0.1:<paramref name="port"/>.</summary>
-    public async Task WaitForPortAsync(int port, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+    public Task WaitForPortAsync(int port, TimeSpan timeout) =>
+        Eventually.HoldsAsync(async () =>
         {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"{_process.StartInfo.FileName} exited with {_process.ExitCode} before listening on {port}:\n{Output}");
-            }
-
+            ThrowIfExited($"before listening on {port}");
             try
             {
                 using var client = new TcpClient();
                 await client.ConnectAsync("127.0.0.1", port);
-                return;
+                return true;
             }
             catch (SocketException)
             {
-                await Task.Delay(50);
+                return false;
             }
-        }
-
-        throw new TimeoutException($"{_process.StartInfo.FileName} did not listen on {port} within {timeout}:\n{Output}");
-    }
+        }, timeout, TimeSpan.FromMilliseconds(50), () => $"{_process.StartInfo.FileName} did not listen on {port} within {timeout}:\n{Output}");
 
     /// <summary>Waits until GET <paramref name="url"/> answers 2xx.</summary>
     public async Task WaitForHttpAsync(string url, TimeSpan timeout)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        await Eventually.HoldsAsync(async () =>
         {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"{_process.StartInfo.FileName} exited with {_process.ExitCode}:\n{Output}");
-            }
-
+            ThrowIfExited("");
             try
             {
                 using var r = await http.GetAsync(new Uri(url));
-                if (r.IsSuccessStatusCode)
-                {
-                    return;
-                }
+                return r.IsSuccessStatusCode;
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
+                return false;
             }
-            catch (TaskCanceledException)
-            {
-            }
+        }, timeout, TimeSpan.FromMilliseconds(100), () => $"{url} did not answer 2xx within {timeout}:\n{Output}");
+    }
 
-            await Task.Delay(100);
+    private void ThrowIfExited(string when)
+    {
+        if (_process.HasExited)
+        {
+            throw new InvalidOperationException($"{_process.StartInfo.FileName} exited with {_process.ExitCode}{(when.Length > 0 ? " " + when : "")}:\n{Output}");
         }
-
-        throw new TimeoutException($"{url} did not answer 2xx within {timeout}:\n{Output}");
     }
 
     /// <summary>Kills the process (SIGKILL) and waits for it.</summary>

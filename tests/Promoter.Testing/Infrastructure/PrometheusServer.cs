@@ -45,22 +45,15 @@ public sealed class PrometheusServer : IAsyncLifetime
     public async Task<JsonElement> WaitForFiringAsync(string alertName, TimeSpan timeout)
     {
         using var http = new HttpClient();
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        var alert = await Eventually.GetAsync<object>(async () =>
         {
             using var doc = JsonDocument.Parse(await http.GetStringAsync(new Uri($"{Url}/api/v1/alerts")));
-            foreach (var a in doc.RootElement.GetProperty("data").GetProperty("alerts").EnumerateArray())
-            {
-                if (a.GetProperty("labels").GetProperty("alertname").GetString() == alertName && a.GetProperty("state").GetString() == "firing")
-                {
-                    return a.Clone();
-                }
-            }
-
-            await Task.Delay(250);
-        }
-
-        throw new TimeoutException($"alert {alertName} did not fire within {timeout}:\n{_process?.Output}");
+            return doc.RootElement.GetProperty("data").GetProperty("alerts").EnumerateArray()
+                .Where(a => a.GetProperty("labels").GetProperty("alertname").GetString() == alertName
+                            && a.GetProperty("state").GetString() == "firing")
+                .Select(a => (object)a.Clone()).FirstOrDefault();
+        }, timeout, TimeSpan.FromMilliseconds(250), () => $"alert {alertName} did not fire within {timeout}:\n{_process?.Output}");
+        return (JsonElement)alert;
     }
 
     public async Task DisposeAsync()
