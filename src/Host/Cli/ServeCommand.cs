@@ -93,6 +93,7 @@ internal static partial class ServeCommand
         app.MapTools();
         app.MapTemplatePreview();
         app.MapUi();
+        app.MapEvents();
 
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
         {
@@ -146,6 +147,8 @@ internal static partial class ServeCommand
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<PromoterMetrics>(), sp.GetRequiredService<ILogger<RuntimeHolder>>()));
         services.AddSingleton<IStateStore>(sp => SqliteStateStore.Open(settings.SqlitePath, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<SqliteStateStore>>()));
+        services.AddSingleton(sp => (IAlertEvents)sp.GetRequiredService<IStateStore>());
+        services.AddSingleton<HistoryEventSignal>();
         services.AddSingleton<IntakeSignal>();
         services.AddSingleton<GroupImageRenderer>();
         services.AddSingleton<OutboxDispatcher>();

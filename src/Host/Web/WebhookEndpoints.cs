@@ -111,6 +111,7 @@ internal static partial class WebhookEndpoints
         }
 
         services.GetRequiredService<IntakeSignal>().Notify();
+        services.GetRequiredService<HistoryEventSignal>().Notify();
         Count(metrics, receiverName, result.Duplicate ? "duplicate" : "accepted");
         metrics.WebhookDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         return Results.Json(new WebhookAccepted(result.Duplicate ? "duplicate" : "accepted", result.GroupId, group.Alerts.Count, route.Channels),

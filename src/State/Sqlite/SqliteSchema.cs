@@ -76,6 +76,14 @@ internal static class SqliteSchema
             CREATE INDEX ix_alert_history_group ON alert_history (group_id);
             CREATE INDEX ix_alert_history_received ON alert_history (received_at);
             """),
+        new(2, "indexes for the events API and the playground", """
+            -- The events API pages by id under a receiver or alert name filter: without these it walks the whole
+            -- history from the cursor to find a rare receiver's rows.
+            CREATE INDEX ix_alert_history_receiver_id ON alert_history (receiver, id);
+            CREATE INDEX ix_alert_history_name_id ON alert_history (alert_name, id);
+            -- The template playground's "recent groups of a receiver".
+            CREATE INDEX ix_alert_groups_receiver_id ON alert_groups (receiver, id);
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -17,7 +17,7 @@ namespace Promoter.State.Sqlite;
 /// alone. A caller's task completes only after the commit. Reads use pooled connections of their own, which
 /// WAL lets run beside the writer.
 /// </summary>
-public sealed class SqliteStateStore : IStateStore
+public sealed partial class SqliteStateStore : IStateStore
 {
     private const string Pending = "pending";
     private const string Succeeded = "succeeded";
