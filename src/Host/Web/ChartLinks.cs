@@ -71,12 +71,13 @@ internal static class ChartLinks
         return bytes is null ? null : (bytes, rendered.Images[index].ContentType);
     }
 
-    public static async Task<IImageStore?> StoreOfGroupAsync(IStateStore state, PromoterRuntime runtime, long groupId, CancellationToken ct)
-    {
-        var group = await state.GetGroupAsync(groupId, ct);
-        return group is not null && runtime.FindReceiver(group.Receiver)?.Store is { } name
+    public static async Task<IImageStore?> StoreOfGroupAsync(IStateStore state, PromoterRuntime runtime, long groupId, CancellationToken ct) =>
+        StoreOf(runtime, await state.GetGroupAsync(groupId, ct));
+
+    /// <summary>The image store of the group's receiver as configured now, or null.</summary>
+    public static IImageStore? StoreOf(PromoterRuntime runtime, Abstractions.Model.AlertGroup? group) =>
+        group is not null && runtime.FindReceiver(group.Receiver)?.Store is { } name
             && runtime.Stores.TryGetValue(name, out var store) ? store : null;
-    }
 
     /// <summary>
     /// When a presigned URL stops working, read from the URL itself: SigV4 (AWS, MinIO, R2, …) carries

@@ -52,7 +52,8 @@ internal static class WebhookAuthenticator
 
     /// <summary>What <c>auth.scope: all</c> adds to the webhooks: the API, the web page and reload.</summary>
     public static bool IsProtectedByScopeAll(PathString path) =>
-        path.StartsWithSegments("/api") || path.StartsWithSegments("/alerts") || path == "/" || path.StartsWithSegments("/-/reload");
+        path.StartsWithSegments("/api") || path.StartsWithSegments("/alerts") || path == "/" || path.StartsWithSegments("/-/reload")
+        || path.StartsWithSegments("/report") || path.StartsWithSegments("/playground") || path.StartsWithSegments("/ui");
 
     public static string Challenge(WebhookAuthSettings auth) => auth switch
     {
