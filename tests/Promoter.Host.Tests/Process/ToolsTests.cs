@@ -191,9 +191,9 @@ public sealed class ToolsTests(PrometheusServer prometheus) : IClassFixture<Prom
 
         Assert.Contains(">HighScrapeDuration</a>", list, StringComparison.Ordinal);
         Assert.Contains("team=运维", list, StringComparison.Ordinal);
-        Assert.Contains("class=\"resolved\"", list, StringComparison.Ordinal);
+        Assert.Contains("class=\"badge resolved\"", list, StringComparison.Ordinal);
         Assert.Contains("<img class=\"chart\"", page, StringComparison.Ordinal);
-        Assert.Contains("src=\"http://localhost:", page, StringComparison.Ordinal);
+        Assert.Contains("src=\"/ui/images/", page, StringComparison.Ordinal);
         Assert.Contains("2026-11-21 22:45:20 UTC", page, StringComparison.Ordinal);
         Assert.Equal(PngSignature, (await File.ReadAllBytesAsync(screenshot))[..8]);
         if (Environment.GetEnvironmentVariable("PROMOTER_UPDATE_DOCS_IMAGES") == "1")
