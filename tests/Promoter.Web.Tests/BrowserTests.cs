@@ -132,10 +132,11 @@ public sealed class BrowserTests(WebFixture web) : IClassFixture<WebFixture>
     [Fact]
     public async Task Report_AfterFlappingAlert_PageShowsFiringsAndFlaps()
     {
-        await web.PostAsync("team-b", web.Payload("ReportFlap", "rept000000000001"));
-        await web.PostAsync("team-b", web.Payload("ReportFlap", "rept000000000001", status: "resolved"));
-        var refire = web.Payload("ReportFlap", "rept000000000001").Replace("2026-11-21T22:45:02.568Z", "2026-11-21T22:52:02.568Z", StringComparison.Ordinal);
-        await web.PostAsync("team-b", refire);
+        // Fires, resolves after 5 minutes, fires again 2 minutes later: one flap within a 10m gap.
+        var start = DateTimeOffset.UtcNow.AddMinutes(-30);
+        await web.PostAsync("team-b", web.Payload("ReportFlap", "rept000000000001", startsAt: start));
+        await web.PostAsync("team-b", web.Payload("ReportFlap", "rept000000000001", status: "resolved", startsAt: start));
+        await web.PostAsync("team-b", web.Payload("ReportFlap", "rept000000000001", startsAt: start.AddMinutes(7)));
 
         var page = await web.NewPageAsync();
         await page.GotoAsync("/report?since=1h&flap_gap=10m");

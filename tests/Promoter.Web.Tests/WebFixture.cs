@@ -91,14 +91,17 @@ public sealed class WebFixture : IAsyncLifetime
 
     /// <summary>The recorded firing payload with another alert name, fingerprint, severity and annotations.</summary>
     public string Payload(string alertName, string fingerprint, string severity = "warning", string? description = null,
-        string status = "firing")
+        string status = "firing", DateTimeOffset? startsAt = null)
     {
+        // Recent by default, so that the chart's window holds the samples this Prometheus has scraped so far.
+        var starts = (startsAt ?? DateTimeOffset.UtcNow.AddMinutes(-1)).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
         var json = File.ReadAllText(TestPaths.TestData("alertmanager-0.25", "firing-single.json"))
             .Replace("http://vm:19090", Prometheus.Url, StringComparison.Ordinal)
             .Replace("HighScrapeDuration", alertName, StringComparison.Ordinal);
         var root = JsonNode.Parse(json)!;
         var alert = root["alerts"]![0]!;
         alert["fingerprint"] = fingerprint;
+        alert["startsAt"] = starts;
         alert["labels"]!["severity"] = severity;
         root["commonLabels"]!["severity"] = severity;
         if (description is not null)
@@ -111,7 +114,7 @@ public sealed class WebFixture : IAsyncLifetime
         {
             root["status"] = "resolved";
             alert["status"] = "resolved";
-            alert["endsAt"] = "2026-11-21T22:50:02.568Z";
+            alert["endsAt"] = DateTimeOffset.Parse(starts, System.Globalization.CultureInfo.InvariantCulture).AddMinutes(5).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return root.ToJsonString();
