@@ -5,7 +5,8 @@ namespace Promoter.Web.Tests;
 
 /// <summary>The web page in headless chromium: live list, filters, the alert page's charts, escaping, re-send,
 /// report and playground, keyboard and phone width.</summary>
-public sealed class BrowserTests(WebFixture web) : IClassFixture<WebFixture>
+[Collection(WebCollection.Name)]
+public sealed class BrowserTests(WebFixture web)
 {
     private const string Script = "<script>window.__xss=1</script><img src=x onerror=\"window.__xss=2\">";
 

@@ -138,3 +138,10 @@ public sealed class WebFixture : IAsyncLifetime
         }
     }
 }
+
+/// <summary>One Prometheus, sink, Promoter and browser for every test class of this project.</summary>
+[CollectionDefinition(Name)]
+public sealed class WebCollection : ICollectionFixture<WebFixture>
+{
+    public const string Name = "web";
+}

@@ -1,0 +1,215 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Promoter.Testing.Host;
+
+namespace Promoter.Web.Tests;
+
+/// <summary>The events API, its SSE stream and the re-send guard, over HTTP against the real process.</summary>
+[Collection(WebCollection.Name)]
+public sealed class EventsApiTests(WebFixture web)
+{
+    private HttpClient Http => web.Promoter.Http;
+
+    [Fact]
+    public async Task Events_PagedByCursor_EveryEventOnceInOrder()
+    {
+        for (var i = 0; i < 7; i++)
+        {
+            await web.PostAsync("team-b", web.Payload("PagedEvents", $"page{i:D12}"));
+        }
+
+        var ids = new List<long>();
+        var url = "api/v1/events?alertname=PagedEvents&limit=3";
+        for (var pages = 0; url is not null; pages++)
+        {
+            Assert.True(pages < 5, "paging did not end");
+            using var r = await Http.GetAsync(url);
+            using var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
+            ids.AddRange(doc.RootElement.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("id").GetInt64()));
+            url = r.Headers.TryGetValues("Link", out var link) ? link.Single().Split('<', '>')[1].TrimStart('/') : null;
+            Assert.Equal(url is null, doc.RootElement.GetProperty("next").ValueKind == JsonValueKind.Null);
+        }
+
+        Assert.Equal(7, ids.Count);
+        Assert.Equal(ids.Order(), ids);
+        Assert.Equal(7, ids.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Events_NdjsonAndCsv_CompleteExportWithEscaping()
+    {
+        await web.PostAsync("team-b", web.Payload("ExportEvents", "expo000000000001", description: "=HYPERLINK(\"x\"), \"quoted\"\nnext line"));
+        await web.PostAsync("team-b", web.Payload("ExportEvents", "expo000000000002"));
+
+        var ndjson = (await Http.GetStringAsync("api/v1/events?alertname=ExportEvents&format=ndjson")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var csv = await Http.GetStringAsync("api/v1/events?alertname=ExportEvents&format=csv");
+
+        Assert.Equal(2, ndjson.Length);
+        using var first = JsonDocument.Parse(ndjson[0]);
+        Assert.Equal(("expo000000000001", "ExportEvents", "team-b", "firing", false),
+            (first.RootElement.GetProperty("fingerprint").GetString(), first.RootElement.GetProperty("alertName").GetString(),
+             first.RootElement.GetProperty("receiver").GetString(), first.RootElement.GetProperty("status").GetString(),
+             first.RootElement.GetProperty("repeat").GetBoolean()));
+        Assert.StartsWith("id,fingerprint,alertname,receiver,status,repeat,starts_at,ends_at,received_at,group_id,labels,annotations\r\n", csv, StringComparison.Ordinal);
+        Assert.Equal(3, csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains("\"\"quoted\\\"\"", csv, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("status=maybe", "status: 'maybe' is neither firing nor resolved")]
+    [InlineData("since=yesterday", "since: 'yesterday' is neither an RFC 3339 time")]
+    [InlineData("limit=0", "limit must be a number from 1 to 10000")]
+    [InlineData("format=xml", "format must be json, ndjson or csv")]
+    [InlineData("after=-1", "after: '-1' is not an event id")]
+    public async Task Events_BadQuery_400NamingTheParameter(string query, string message)
+    {
+        using var r = await Http.GetAsync("api/v1/events?" + query);
+
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Contains(message, await r.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EventStream_NewWebhook_ArrivesAndResumesAfterLastEventId()
+    {
+        using var first = await OpenStreamAsync("api/v1/events/stream?alertname=StreamEvents", null);
+        await web.PostAsync("team-b", web.Payload("StreamEvents", "strm000000000001"));
+        await web.PostAsync("team-b", web.Payload("StreamEvents", "strm000000000002"));
+        var a = await first.NextAsync();
+        var b = await first.NextAsync();
+        Assert.Equal(("strm000000000001", "strm000000000002"), (Fingerprint(a), Fingerprint(b)));
+
+        // A reconnect with Last-Event-ID gets what came after it, not what it saw, not only what is new.
+        using var resumed = await OpenStreamAsync("api/v1/events/stream?alertname=StreamEvents", a.Id);
+        var again = await resumed.NextAsync();
+        Assert.Equal(b.Id, again.Id);
+    }
+
+    [Theory]
+    [InlineData(false, "application/json", null, "needs the header X-Promoter-Request")]
+    [InlineData(true, "application/x-www-form-urlencoded", null, "needs Content-Type: application/json")]
+    [InlineData(true, "application/json", "http://evil.example", "cross-site request from http://evil.example refused")]
+    public async Task Resend_CrossSiteShapedRequest_403(bool header, string contentType, string? origin, string message)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/deliveries/1/resend") { Content = new StringContent("{}", Encoding.UTF8) };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        if (header)
+        {
+            request.Headers.Add("X-Promoter-Request", "resend");
+        }
+
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+
+        using var r = await Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode);
+        Assert.Contains(message, await r.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("999999", HttpStatusCode.NotFound, "no delivery 999999")]
+    [InlineData("abc", HttpStatusCode.BadRequest, "'abc' is not a delivery id")]
+    public async Task Resend_UnknownDelivery_ClearError(string id, HttpStatusCode status, string message)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/deliveries/{id}/resend") { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Promoter-Request", "resend");
+
+        using var r = await Http.SendAsync(request);
+
+        Assert.Equal(status, r.StatusCode);
+        Assert.Contains(message, await r.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ScopeAll_PagesApiStreamAndAssets_RequireCredentials()
+    {
+        await using var promoter = await PromoterProcess.StartAsync("""
+            auth: { basic_auth: { username: am, password: s3cret }, scope: all }
+            channels:
+              log: { type: log }
+            receivers:
+              - name: ops
+                channels: [log]
+            """);
+        string[] paths = ["/", "/alerts/x", "/report", "/playground", "/ui/app.js", "/api/v1/events", "/api/v1/events/stream", "/api/v1/report", "/api/v1/receivers", "/ui/images/1/0"];
+        foreach (var path in paths)
+        {
+            using var anonymous = await promoter.Http.GetAsync(path);
+            Assert.True(anonymous.StatusCode == HttpStatusCode.Unauthorized, $"{path} answered {(int)anonymous.StatusCode} without credentials");
+        }
+
+        using var post = await promoter.Http.PostAsync("/api/v1/deliveries/1/resend", new StringContent("{}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Unauthorized, post.StatusCode);
+
+        promoter.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("am:s3cret")));
+        using var page = await promoter.Http.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        using var events = await promoter.Http.GetAsync("/api/v1/events");
+        Assert.Equal(HttpStatusCode.OK, events.StatusCode);
+    }
+
+    private static string Fingerprint(SseEvent e)
+    {
+        using var doc = JsonDocument.Parse(e.Data);
+        return doc.RootElement.GetProperty("fingerprint").GetString()!;
+    }
+
+    private async Task<SseReader> OpenStreamAsync(string path, string? lastEventId)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (lastEventId is not null)
+        {
+            request.Headers.Add("Last-Event-ID", lastEventId);
+        }
+
+        var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        return new SseReader(response, new StreamReader(await response.Content.ReadAsStreamAsync()));
+    }
+
+    private sealed record SseEvent(string Id, string Data);
+
+    /// <summary>Reads Server-Sent Events as the HTML spec frames them (fields, blank line ends an event).</summary>
+    private sealed class SseReader(HttpResponseMessage response, StreamReader reader) : IDisposable
+    {
+        public async Task<SseEvent> NextAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            string? id = null;
+            var data = new StringBuilder();
+            while (true)
+            {
+                var line = await reader.ReadLineAsync(timeout.Token) ?? throw new EndOfStreamException("the stream ended");
+                if (line.Length == 0)
+                {
+                    if (data.Length > 0)
+                    {
+                        return new SseEvent(id ?? "", data.ToString());
+                    }
+
+                    continue;
+                }
+
+                if (line.StartsWith("id: ", StringComparison.Ordinal))
+                {
+                    id = line[4..];
+                }
+                else if (line.StartsWith("data: ", StringComparison.Ordinal))
+                {
+                    data.Append(line[6..]);
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            reader.Dispose();
+            response.Dispose();
+        }
+    }
+}
