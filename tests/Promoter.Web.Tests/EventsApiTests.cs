@@ -153,6 +153,24 @@ public sealed class EventsApiTests(WebFixture web)
         Assert.Equal(HttpStatusCode.OK, events.StatusCode);
     }
 
+    [Fact]
+    public async Task PythonFollower_DocsExample_PrintsReplayedAndLiveEvents()
+    {
+        var python = Promoter.Testing.Infrastructure.RequiredTool.Find("python3", "apt-get install python3");
+        await web.PostAsync("team-b", web.Payload("PythonFollow", "pyth000000000001"));
+        await using var follower = Promoter.Testing.Infrastructure.ChildProcess.Start(python,
+            [Promoter.Testing.Infrastructure.TestPaths.TestData("..", "..", "examples", "follow_events.py"),
+             "--url", web.Promoter.BaseUrl.ToString(), "--alertname", "PythonFollow", "--from-start", "--max-events", "2"]);
+        await web.Promoter.WaitUntilAsync(() => follower.Output.Contains("\tfiring\tPythonFollow\tteam-b", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20), "the follower to replay the first event");
+
+        await web.PostAsync("team-b", web.Payload("PythonFollow", "pyth000000000001", status: "resolved"));
+
+        Assert.Equal(0, await follower.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("\tresolved\tPythonFollow\tteam-b", follower.Output, StringComparison.Ordinal);
+        Assert.Contains("1 alerts seen, 0 firing", follower.Output, StringComparison.Ordinal);
+    }
+
     private static string Fingerprint(SseEvent e)
     {
         using var doc = JsonDocument.Parse(e.Data);
