@@ -219,10 +219,11 @@ static void Seed(string db, int events)
     var hst = history.Parameters.Add("$st", SqliteType.Text);
     var hen = history.Parameters.Add("$en", SqliteType.Text);
     var hat = history.Parameters.Add("$at", SqliteType.Integer);
-    // A month of history: the rows spread evenly over the 30 days before now.
+    // A month of history: the rows spread evenly over the 29 days before now (inside the default 30-day retention,
+    // which Promoter applies at start: rows older than that would be pruned before they are measured).
     var now = DateTimeOffset.UtcNow;
-    var start = now.AddDays(-30);
-    var stepMs = 30.0 * 86_400_000 / events;
+    var start = now.AddDays(-29);
+    var stepMs = 29.0 * 86_400_000 / events;
     for (var i = 0; i < events; i += alertsPerGroup)
     {
         var at = start.AddMilliseconds(i * stepMs);
