@@ -207,9 +207,11 @@ internal sealed class EmailMessageComposer
         {
             if (settings is not null)
             {
+                // A configuration error: the host refuses the configuration, nothing to log here.
                 settings.AddError($"template.{key}", e.Message, html
                     ? "fix the HTML template (it is escaped as Go's html/template; check it with: promoter template render --template.type=html)"
                     : "fix the template (check it with: promoter template render)");
+                return null;
             }
 
             EmailLog.TemplateFailed(_logger, _channel, name, e.Message);
