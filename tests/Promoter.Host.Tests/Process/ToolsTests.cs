@@ -184,7 +184,9 @@ public sealed class ToolsTests(PrometheusServer prometheus) : IClassFixture<Prom
 
         await promoter.WaitUntilAsync(() => promoter.LoggedNotifications.Count >= 2, TimeSpan.FromSeconds(30), "both notifications");
 
-        var list = await Chromium(chromium, $"{promoter.BaseUrl}", "--dump-dom");
+        // A list with an end time is a fixed view: without one the page holds the live event stream open, and
+        // --dump-dom would wait for it to finish.
+        var list = await Chromium(chromium, $"{promoter.BaseUrl}?until=2100-01-01T00:00:00Z", "--dump-dom");
         var page = await Chromium(chromium, $"{promoter.BaseUrl}alerts/6b1410b0fcb84541", "--dump-dom");
         var screenshot = Path.Combine(TestPaths.NewTempDirectory("promoter-ui"), "alert.png");
         await Chromium(chromium, $"{promoter.BaseUrl}alerts/6b1410b0fcb84541", $"--screenshot={screenshot}", "--window-size=1200,900");
