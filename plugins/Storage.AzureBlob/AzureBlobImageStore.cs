@@ -33,7 +33,6 @@ internal sealed partial class AzureBlobImageStore : IImageStore, IImageRetention
     private readonly ConcurrentDictionary<string, byte> _knownNames = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<bool>>> _uploads = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _createContainer = new(1, 1);
-    private volatile bool _containerExists;
 
     public AzureBlobImageStore(string name, AzureBlobStoreOptions options, TimeProvider time, ILogger logger, IHttpClientFactory? httpClientFactory = null)
     {
@@ -178,18 +177,13 @@ internal sealed partial class AzureBlobImageStore : IImageStore, IImageRetention
 
     private async Task EnsureContainerAsync(CancellationToken ct)
     {
+        // Only after a ContainerNotFound, so rarely; serialised so that a burst of first uploads creates it once.
         await _createContainer.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (_containerExists)
-            {
-                return;
-            }
-
             // Public links need anonymous reads of blobs (never of the listing); SAS links need no public access.
             var access = Options.Links == AzureBlobLinks.Public && Options.PublicUrl is null ? PublicAccessType.Blob : PublicAccessType.None;
             var created = await _container.CreateIfNotExistsAsync(access, cancellationToken: ct).ConfigureAwait(false);
-            _containerExists = true;
             if (created is not null)
             {
                 AzureBlobStoreLog.ContainerCreated(_logger, _name, Options.Container);
@@ -256,9 +250,16 @@ internal sealed partial class AzureBlobImageStore : IImageStore, IImageRetention
                 return null;
             }
 
-            using var buffer = new MemoryStream((int)Math.Max(0, result.Details.ContentLength));
-            await result.Content.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-            return buffer.Length > Options.MaxBytes ? null : buffer.ToArray();
+            // Bounded by max_size whatever the service says the length is.
+            var buffer = new byte[result.Details.ContentLength];
+            var read = 0;
+            int n;
+            while (read < buffer.Length && (n = await result.Content.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                read += n;
+            }
+
+            return read == buffer.Length ? buffer : null;
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
