@@ -5,7 +5,8 @@ using Promoter.Testing.Storage;
 namespace Promoter.Storage.AzureBlob.Tests;
 
 /// <summary>The shared store conformance facts against Azurite, through SAS links fetched over HTTP.</summary>
-public sealed class AzureBlobImageStoreConformanceTests : ImageStoreConformance, IClassFixture<AzuriteServer>, IDisposable
+[Collection(AzuriteCollection.Name)]
+public sealed class AzureBlobImageStoreConformanceTests : ImageStoreConformance, IDisposable
 {
     private readonly AzuriteServer _azurite;
     private readonly IImageStore _store;

@@ -11,7 +11,8 @@ using Promoter.Testing.Storage;
 
 namespace Promoter.Storage.AzureBlob.Tests;
 
-public sealed class AzureBlobImageStoreTests : IClassFixture<AzuriteServer>
+[Collection(AzuriteCollection.Name)]
+public sealed class AzureBlobImageStoreTests
 {
     private readonly AzuriteServer _azurite;
 

@@ -11,8 +11,8 @@ namespace Promoter.Storage.AzureBlob.Tests;
 /// Azure.Core, Azure.Storage.* and System.ClientModel beside it, never the host's. A chart drawn by the real
 /// host from a real Prometheus is stored in Azurite through the plugin and fetched through its SAS link.
 /// </summary>
-public sealed class AzureBlobPluginInHostTests(AzuriteServer azurite, PrometheusServer prometheus)
-    : IClassFixture<AzuriteServer>, IClassFixture<PrometheusServer>
+[Collection(AzuriteCollection.Name)]
+public sealed class AzureBlobPluginInHostTests(AzuriteServer azurite, PrometheusServer prometheus) : IClassFixture<PrometheusServer>
 {
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 

@@ -54,7 +54,8 @@ public sealed partial class AzuriteServer : IAsyncLifetime, IAsyncDisposable
             script, "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(CultureInfo.InvariantCulture),
             "--inMemoryPersistence", "--extentMemoryLimit", "256", "--disableTelemetry",
         ], workingDirectory: Directory);
-        await _process.WaitForPortAsync(Port, TimeSpan.FromSeconds(30));
+        // Node.js loads ~500 modules before it listens: seconds when idle, tens of seconds on a loaded CI machine.
+        await _process.WaitForPortAsync(Port, TimeSpan.FromSeconds(90));
     }
 
     /// <summary>How many Put Blob requests for this blob Azurite answered 201 Created (from its access log).</summary>
