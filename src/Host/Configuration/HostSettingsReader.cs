@@ -114,7 +114,9 @@ internal static class HostSettingsReader
             return new WebhookAuthSettings();
         }
 
-        var coversEverything = a.GetChoice("scope", "webhooks", "webhooks", "all") == "all";
+        // tools (the default): the webhooks and the endpoints that run what a request sends (template preview)
+        // or spend the operator's resources (render, which may write into a store).
+        var scope = a.GetChoice("scope", "tools", "webhooks", "tools", "all");
         var bearer = a.GetSecret("bearer_token");
         string? user = null, password = null, headerName = null, headerValue = null;
         if (a.GetSection("basic_auth") is { } basic)
@@ -143,7 +145,8 @@ internal static class HostSettingsReader
             BasicPassword = password,
             HeaderName = headerName,
             HeaderValue = headerValue,
-            CoversEverything = coversEverything,
+            CoversEverything = scope == "all",
+            CoversTools = scope != "webhooks",
         };
     }
 

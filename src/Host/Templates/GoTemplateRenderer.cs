@@ -114,11 +114,13 @@ internal sealed class GoTemplateRenderer : ITemplateRenderer
     {
         public string Name => name;
 
-        public string Render(TemplateInput input)
+        public string Render(TemplateInput input) => Render(input, CancellationToken.None);
+
+        public string Render(TemplateInput input, CancellationToken cancellationToken)
         {
             try
             {
-                return set.Execute(name, ToData(input));
+                return set.Execute(name, ToData(input), ExecutionLimits.Default, cancellationToken);
             }
             catch (Templating.TemplateException e)
             {

@@ -144,8 +144,17 @@ internal static class GoFmt
 
                 if (i > start)
                 {
-                    f.Width = int.Parse(format.AsSpan(start, i - start), CultureInfo.InvariantCulture);
-                    f.HasWidth = true;
+                    // Go's parsenum: a number over 1e6 is "too large" and ends the verb (%!(NOVERB)); it also keeps a
+                    // template from asking for a gigabyte of padding.
+                    if (!TryParseNum(format.AsSpan(start, i - start), out var w))
+                    {
+                        i = format.Length;
+                    }
+                    else
+                    {
+                        f.Width = w;
+                        f.HasWidth = true;
+                    }
                 }
             }
 
@@ -180,7 +189,10 @@ internal static class GoFmt
                         i++;
                     }
 
-                    f.Precision = i > start ? int.Parse(format.AsSpan(start, i - start), CultureInfo.InvariantCulture) : 0;
+                    if (i > start && !TryParseNum(format.AsSpan(start, i - start), out f.Precision))
+                    {
+                        i = format.Length;
+                    }
                 }
             }
 
@@ -251,16 +263,41 @@ internal static class GoFmt
         return sb.ToString();
     }
 
+    // Go's fmt.tooLarge: widths and precisions beyond ±1e6 are refused.
+    private const int MaxWidth = 1_000_000;
+
+    private static bool TryParseNum(ReadOnlySpan<char> digits, out int n)
+    {
+        n = 0;
+        if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v > MaxWidth)
+        {
+            return false;
+        }
+
+        n = v;
+        return true;
+    }
+
     private static bool ToIntArg(object? v, out int n)
     {
+        long value;
         switch (v)
         {
-            case long l: n = (int)l; return true;
-            case int i: n = i; return true;
-            case ulong u: n = (int)u; return true;
-            case byte b: n = b; return true;
+            case long l: value = l; break;
+            case int i: value = i; break;
+            case ulong u: value = u > MaxWidth ? long.MaxValue : (long)u; break;
+            case byte b: value = b; break;
             default: n = 0; return false;
         }
+
+        n = 0;
+        if (value is > MaxWidth or < -MaxWidth)
+        {
+            return false;
+        }
+
+        n = (int)value;
+        return true;
     }
 
     private static void Print(StringBuilder sb, object? arg, int verb, Flags f)
