@@ -145,7 +145,7 @@ internal static class GoFmt
                 if (i > start)
                 {
                     // Go's parsenum: a number over 1e6 is "too large" and ends the verb (%!(NOVERB)); it also keeps a
-                    // template from asking for a gigabyte of padding.
+                    // template from asking for a gigabyte of padding (what passes is then held to the output limit).
                     if (!TryParseNum(format.AsSpan(start, i - start), out var w))
                     {
                         i = format.Length;
@@ -266,15 +266,21 @@ internal static class GoFmt
     // Go's fmt.tooLarge: widths and precisions beyond ±1e6 are refused.
     private const int MaxWidth = 1_000_000;
 
+    /// <summary>Go's parsenum: "too large" is checked before each further digit, so up to 7 digits pass.</summary>
     private static bool TryParseNum(ReadOnlySpan<char> digits, out int n)
     {
         n = 0;
-        if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v > MaxWidth)
+        foreach (var c in digits)
         {
-            return false;
+            if (n > MaxWidth)
+            {
+                n = 0;
+                return false;
+            }
+
+            n = (n * 10) + (c - '0');
         }
 
-        n = v;
         return true;
     }
 
