@@ -26,6 +26,26 @@ internal static class ToolsEndpoints
             }
 
             var runtime = holder.Current;
+            // Writing into a store spends the operator's storage (and may publish the picture): with auth: configured
+            // only a caller with its credentials may, even when auth.scope: webhooks leaves the endpoint open.
+            if (body.Store is not null && !WebhookAuthenticator.IsAuthorized(context.Request, runtime.Settings.Auth))
+            {
+                var challenge = WebhookAuthenticator.Challenge(runtime.Settings.Auth);
+                if (challenge.Length > 0)
+                {
+                    context.Response.Headers.WWWAuthenticate = challenge;
+                }
+
+                return Results.Json(new ErrorBody("error", "store: saving into a store needs the auth: credentials; send them, or leave store out to get the image itself"),
+                    WebJson.Api.ErrorBody, statusCode: StatusCodes.Status401Unauthorized);
+            }
+
+            Abstractions.Storage.IImageStore? store = null;
+            if (body.Store is not null && !runtime.Stores.TryGetValue(body.Store, out store))
+            {
+                return Bad($"store '{body.Store}' is not configured; configured: {string.Join(", ", runtime.Stores.Keys)}");
+            }
+
             var rendererName = body.Renderer ?? runtime.Renderers.Keys.FirstOrDefault(k => runtime.Renderers[k] is IQueryChartRenderer);
             if (rendererName is null || !runtime.Renderers.TryGetValue(rendererName, out var renderer) || renderer is not IQueryChartRenderer charts)
             {
@@ -61,28 +81,9 @@ internal static class ToolsEndpoints
                     WebJson.Api.ErrorBody, statusCode: StatusCodes.Status502BadGateway);
             }
 
-            if (body.Store is null)
+            if (store is null)
             {
                 return Results.Bytes(image.Content.ToArray(), image.ContentType);
-            }
-
-            // Writing into a store spends the operator's storage (and may publish the picture): with auth: configured
-            // only a caller with its credentials may, even when auth.scope: webhooks leaves the endpoint open.
-            if (!WebhookAuthenticator.IsAuthorized(context.Request, runtime.Settings.Auth))
-            {
-                var challenge = WebhookAuthenticator.Challenge(runtime.Settings.Auth);
-                if (challenge.Length > 0)
-                {
-                    context.Response.Headers.WWWAuthenticate = challenge;
-                }
-
-                return Results.Json(new ErrorBody("error", "store: saving into a store needs the auth: credentials; send them, or leave store out to get the image itself"),
-                    WebJson.Api.ErrorBody, statusCode: StatusCodes.Status401Unauthorized);
-            }
-
-            if (!runtime.Stores.TryGetValue(body.Store, out var store))
-            {
-                return Bad($"store '{body.Store}' is not configured; configured: {string.Join(", ", runtime.Stores.Keys)}");
             }
 
             var stored = await store.SaveAsync(image.Content, image.ContentType, ct);
