@@ -24,8 +24,8 @@ internal static class HostSettingsReader
         }
 
         var dataDir = s.GetString("data_dir", "data");
-        dataDir = overrides.DataDirectory ?? dataDir;
-        dataDir = Path.GetFullPath(dataDir, baseDirectory);
+        // data_dir: in the file is relative to the file's folder; --data, like every path flag, to the current directory.
+        dataDir = overrides.DataDirectory is { } flag ? Path.GetFullPath(flag) : Path.GetFullPath(dataDir, baseDirectory);
 
         var publicUrl = s.GetUrl("public_url");
         var defaultPublic = new Uri($"http://localhost:{(ListenAddress.TryParse(listen, out var l) ? l.Port : 8080)}");
