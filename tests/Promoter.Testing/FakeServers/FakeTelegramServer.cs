@@ -28,6 +28,7 @@ public sealed class FakeTelegramServer : LoopbackHttpServer
     private readonly List<TelegramCall> _calls = [];
     private readonly List<TelegramMessage> _messages = [];
     private readonly Queue<(int Status, string Body)> _scripted = new();
+    private readonly Dictionary<int, (int Status, string Body)> _scriptedAt = [];
     private long _nextId = 100;
 
     private FakeTelegramServer(string token, long chatId, string? chatUsername, IReadOnlyCollection<long> topics)
@@ -85,6 +86,15 @@ public sealed class FakeTelegramServer : LoopbackHttpServer
         }
     }
 
+    /// <summary>The <paramref name="callsFromNow"/>-th call from now (1 = the next) gets this answer instead of being processed.</summary>
+    public void RespondAt(int callsFromNow, int status, string body)
+    {
+        lock (_gate)
+        {
+            _scriptedAt[_calls.Count + callsFromNow] = (status, body);
+        }
+    }
+
     /// <summary>The next call is refused the way Telegram throttles: 429 with <c>parameters.retry_after</c>.</summary>
     public void RateLimitNext(int retryAfterSeconds) => RespondNext(429,
         new JsonObject
@@ -101,7 +111,8 @@ public sealed class FakeTelegramServer : LoopbackHttpServer
         lock (_gate)
         {
             method = (context.Request.Path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
-            answer = _scripted.Count > 0 ? _scripted.Dequeue() : Dispatch(context.Request, request);
+            answer = _scriptedAt.Remove(_calls.Count + 1, out var at) ? at
+                : _scripted.Count > 0 ? _scripted.Dequeue() : Dispatch(context.Request, request);
             _calls.Add(new TelegramCall(method, request, answer.Status, answer.Body));
         }
 
