@@ -89,6 +89,24 @@ public sealed class DiscordChannelTests
     }
 
     [Fact]
+    public async Task Send_EverythingLong_TextCutSoAllEmbedsStayWithin6000Characters()
+    {
+        await using var server = await FakeDiscordServer.StartAsync();
+        using var context = new ChannelTestContext(new DiscordPlugin(), templates: TextOf(() => new string('x', 10_000)));
+        var channel = context.Create("discord", Settings(server));
+        var notification = WithImages(AlertGroupSamples.Notify(AlertGroupSamples.Many(10), withImages: true, publicImages: false), i => i with { Title = new string('t', 400) })
+            with { Notes = [new string('n', 3000)] };
+
+        var result = await channel.SendAsync(notification, CancellationToken.None);
+
+        Assert.True(result.IsSuccess, result.ToString());
+        var embeds = Assert.Single(server.Messages).Payload["embeds"]!.AsArray();
+        var total = embeds.Sum(e => (e!["title"]?.GetValue<string>().Length ?? 0) + (e["description"]?.GetValue<string>().Length ?? 0)
+            + (e["footer"]?["text"]?.GetValue<string>().Length ?? 0) + (e["fields"]?.AsArray().Sum(f => f!["name"]!.GetValue<string>().Length + f["value"]!.GetValue<string>().Length) ?? 0));
+        Assert.InRange(total, 5900, 6000);
+    }
+
+    [Fact]
     public async Task Send_ChartsOverUploadLimit_LeftOutWithNote()
     {
         await using var server = await FakeDiscordServer.StartAsync();
