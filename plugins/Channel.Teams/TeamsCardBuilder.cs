@@ -24,6 +24,8 @@ internal sealed class TeamsCardBuilder
     private const int MaxFacts = 12;
     private const int MaxFactValue = 200;
     private const int MaxTitle = 300;
+    private const int MaxNotes = 10;
+    private const int MaxNote = 300;
 
     private readonly string _channel;
     private readonly TeamsOptions _options;
@@ -73,7 +75,8 @@ internal sealed class TeamsCardBuilder
             $"Chart \"{label}\" left out: inline it would pass Teams' 28 KB message limit; give the receiver a store with a public URL to show it.";
 
         // 1. Text first, with every inline candidate counted as left out (its note takes room too).
-        var notes = notification.Notes.Concat(unavailable).ToList();
+        // Notes are bounded too, so that the card's fixed part can never exceed the budget on its own.
+        var notes = notification.Notes.Where(n => !string.IsNullOrWhiteSpace(n)).Take(MaxNotes).Select(n => Truncate(n, MaxNote)).Concat(unavailable).ToList();
         var worstNotes = notes.Concat(inline.Select(i => OmittedNote(i.Title))).ToList();
         var fittedText = FitText(text, t => Size(Card(group, title, t, images, worstNotes, links)), budget);
 

@@ -44,14 +44,16 @@ internal sealed class TelegramChannel : IChannel
         ArgumentNullException.ThrowIfNull(notification);
         var (photos, skipped) = Photos(notification);
 
+        var root = MessageRef.Parse(notification.PreviousMessageId) is { } previous && previous.Chat == _options.ChatId ? previous : null;
+
         // A previous attempt sent the message and failed while sending the charts: only finish those.
         if (ParseResume(notification.ResumeToken) is { } resume)
         {
-            return await SendPhotosAsync(photos, resume.Id, resume.Sent, cancellationToken).ConfigureAwait(false);
+            var finished = await SendPhotosAsync(photos, resume.Id, resume.Sent, cancellationToken).ConfigureAwait(false);
+            return finished.IsSuccess && root is not null ? DeliveryResult.Success(root.ToString()) : finished;
         }
 
         var content = _builder.Content(notification, skipped);
-        var root = MessageRef.Parse(notification.PreviousMessageId) is { } previous && previous.Chat == _options.ChatId ? previous : null;
         var fullLength = TelegramMessageBuilder.FullLength(content);
         if (photos.Count == 1 && fullLength <= TelegramMessageBuilder.CaptionLimit)
         {

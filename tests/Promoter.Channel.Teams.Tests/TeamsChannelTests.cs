@@ -134,6 +134,20 @@ public sealed class TeamsChannelTests
     }
 
     [Fact]
+    public async Task Send_ManyLongNotes_StillWithinTheBudget()
+    {
+        await using var server = await FakeTeamsWorkflowServer.StartAsync();
+        using var context = new ChannelTestContext(new TeamsPlugin());
+        var channel = context.Create("teams", Settings(server));
+        var notification = AlertGroupSamples.Notify(AlertGroupSamples.FiringSingle) with { Notes = Enumerable.Repeat(new string('n', 5000), 50).ToList() };
+
+        var result = await channel.SendAsync(notification, CancellationToken.None);
+
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.InRange(Assert.Single(server.Cards).RequestBytes, 1, TeamsOptions.DefaultMaxMessageBytes);
+    }
+
+    [Fact]
     public async Task Send_TextAlone_FillsTheBudgetBeforeCutting()
     {
         await using var server = await FakeTeamsWorkflowServer.StartAsync();

@@ -221,6 +221,30 @@ public sealed class TelegramChannelTests
     }
 
     [Fact]
+    public async Task Send_ResolvedWithChartsThrottledThenResumed_KeepsTheFirstMessageAsId()
+    {
+        await using var server = await FakeTelegramServer.StartAsync(Token);
+        using var context = new ChannelTestContext(new TelegramPlugin(), templates: TextOf(() => new string('x', 1500)));
+        var channel = context.Create("telegram", Settings(server));
+        var firing = await channel.SendAsync(AlertGroupSamples.Notify(AlertGroupSamples.FiringSingle), CancellationToken.None);
+        var resolved = AlertGroupSamples.Notify(AlertGroupSamples.Many(2, status: "resolved"), withImages: true, publicImages: false, previousMessageId: firing.MessageId);
+        server.RateLimitNext(0);
+        server.RespondAt(2, 500, """{"ok":false,"error_code":500,"description":"Internal Server Error"}""");
+
+        var throttled = await channel.SendAsync(resolved, CancellationToken.None);
+        var first = await channel.SendAsync(resolved with { Attempt = 2 }, CancellationToken.None);
+        var resumed = await channel.SendAsync(resolved with { Attempt = 3, ResumeToken = first.ResumeToken }, CancellationToken.None);
+
+        Assert.Equal(FailureReason.RateLimited, throttled.Failure);
+        Assert.Equal(FailureReason.Transient, first.Failure);
+        Assert.True(resumed.IsSuccess, resumed.ToString());
+        Assert.Equal(firing.MessageId, resumed.MessageId);
+        var messages = server.Messages;
+        Assert.Equal(messages[0].Id, messages[1].ReplyTo);
+        Assert.Equal(messages[1].Id, messages[2].ReplyTo);
+    }
+
+    [Fact]
     public async Task Send_PublicUrlWithoutBytes_PhotoSentByUrl()
     {
         await using var server = await FakeTelegramServer.StartAsync(Token);
