@@ -7,6 +7,9 @@ using Promoter.Abstractions.Channels;
 
 namespace Promoter.Channel.Telegram;
 
+/// <summary>A file part of a multipart call.</summary>
+internal sealed record TelegramUpload(string Field, ReadOnlyMemory<byte> Content, string FileName, string ContentType);
+
 /// <summary>The answer of one Bot API call: the message sent (id and chat) or the failure.</summary>
 internal sealed record TelegramReply(DeliveryResult? Failure, long MessageId = 0, string? ChatId = null, string? Description = null);
 
@@ -31,9 +34,10 @@ internal sealed class TelegramBotApi(Uri apiUrl, string token, ChannelHttp http)
         return Classify(await http.SendAsync(request, Service, cancellationToken).ConfigureAwait(false));
     }
 
-    /// <summary>A method with a file part (sendPhoto's <c>photo</c>): the other parameters are form fields, objects as JSON.</summary>
-    public async Task<TelegramReply> CallMultipartAsync(string method, IEnumerable<KeyValuePair<string, string>> fields, string fileField,
-        ReadOnlyMemory<byte> file, string fileName, string contentType, CancellationToken cancellationToken)
+    /// <summary>A method with file parts (sendPhoto's <c>photo</c>, sendMediaGroup's <c>attach://</c> names): the other
+    /// parameters are form fields, objects as JSON.</summary>
+    public async Task<TelegramReply> CallMultipartAsync(string method, IEnumerable<KeyValuePair<string, string>> fields,
+        IEnumerable<TelegramUpload> files, CancellationToken cancellationToken)
     {
         using var form = new MultipartFormDataContent("promoter-" + Guid.NewGuid().ToString("N"));
         foreach (var (name, value) in fields)
@@ -41,9 +45,12 @@ internal sealed class TelegramBotApi(Uri apiUrl, string token, ChannelHttp http)
             form.Add(new StringContent(value, Encoding.UTF8), name);
         }
 
-        var part = new ReadOnlyMemoryContent(file);
-        part.Headers.ContentType = new MediaTypeHeaderValue(contentType);
-        form.Add(part, fileField, fileName);
+        foreach (var file in files)
+        {
+            var part = new ReadOnlyMemoryContent(file.Content);
+            part.Headers.ContentType = new MediaTypeHeaderValue(file.ContentType);
+            form.Add(part, file.Field, file.FileName);
+        }
 
         // Buffered: the request goes out with a Content-Length rather than chunked.
         var body = await form.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
@@ -74,7 +81,8 @@ internal sealed class TelegramBotApi(Uri apiUrl, string token, ChannelHttp http)
         var ok = json?["ok"] is JsonValue okValue && okValue.TryGetValue<bool>(out var b) && b;
         if (ok && exchange.IsSuccessStatus)
         {
-            var result = json!["result"] as JsonObject;
+            // sendMediaGroup answers with the array of the album's messages: the first one stands for it.
+            var result = json!["result"] as JsonObject ?? (json["result"] as JsonArray)?.FirstOrDefault() as JsonObject;
             var id = Long(result?["message_id"]) ?? 0;
             var chat = Long(result?["chat"]?["id"]);
             return new TelegramReply(null, id, chat?.ToString(CultureInfo.InvariantCulture));

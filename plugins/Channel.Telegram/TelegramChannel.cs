@@ -8,7 +8,7 @@ namespace Promoter.Channel.Telegram;
 /// <summary>
 /// Sends a notification with the Bot API. One chart and a text that fits Telegram's 1,024-character caption:
 /// one <c>sendPhoto</c> with the text as caption. Otherwise <c>sendMessage</c> with the text (cut to 4,096), then
-/// each chart as a <c>sendPhoto</c> replying to it. A chart with bytes is uploaded (multipart, no store needed);
+/// the charts replying to it (albums of up to 10 with <c>sendMediaGroup</c>). A chart with bytes is uploaded (multipart, no store needed);
 /// one with only a public URL is sent by URL (Telegram fetches it). A notification for a group already posted
 /// (resolved, or a repeat) replies to the first message; the message id returned is that first message's
 /// ("chat/message_id"), so every follow-up of a group hangs under it.
@@ -17,6 +17,9 @@ internal sealed class TelegramChannel : IChannel
 {
     /// <summary>sendPhoto: 10 MB at most for a photo uploaded with multipart/form-data.</summary>
     internal const int MaxPhotoBytes = 10 * 1000 * 1000;
+
+    /// <summary>sendMediaGroup: an album holds 2 to 10 photos.</summary>
+    internal const int MaxAlbum = 10;
 
     private const string ResumePrefix = "telegram-sent:";
 
@@ -82,14 +85,18 @@ internal sealed class TelegramChannel : IChannel
         return result.IsSuccess && root is not null ? DeliveryResult.Success(root.ToString()) : result;
     }
 
-    /// <summary>Each chart as a reply to <paramref name="message"/>, its title as caption.</summary>
+    /// <summary>
+    /// The charts as replies to <paramref name="message"/>, each captioned with its title: albums of 2 to 10 with
+    /// sendMediaGroup (one request, where Telegram's per-chat limits count requests), a single one with sendPhoto.
+    /// </summary>
     private async Task<DeliveryResult> SendPhotosAsync(IReadOnlyList<NotificationImage> photos, MessageRef message, int alreadySent, CancellationToken cancellationToken)
     {
-        for (var i = alreadySent; i < photos.Count; i++)
+        for (var start = alreadySent; start < photos.Count; start += MaxAlbum)
         {
-            var title = TelegramMessageBuilder.Truncate(string.IsNullOrWhiteSpace(photos[i].Title) ? "chart" : photos[i].Title, TelegramMessageBuilder.CaptionLimit);
-            var caption = TelegramMarkup.Render([new TextRun(title)], _options.ParseMode);
-            var sent = await SendPhotoAsync(photos[i], caption, message.MessageId, cancellationToken).ConfigureAwait(false);
+            var chunk = photos.Skip(start).Take(MaxAlbum).ToList();
+            var sent = chunk.Count == 1
+                ? await SendPhotoAsync(chunk[0], Caption(chunk[0]), message.MessageId, cancellationToken).ConfigureAwait(false)
+                : await SendAlbumAsync(chunk, message.MessageId, cancellationToken).ConfigureAwait(false);
             if (sent.Failure is not { } failure)
             {
                 continue;
@@ -97,14 +104,46 @@ internal sealed class TelegramChannel : IChannel
 
             if (failure.IsRetryable)
             {
-                return failure with { ResumeToken = $"{ResumePrefix}{message}|{i}" };
+                return failure with { ResumeToken = $"{ResumePrefix}{message}|{start}" };
             }
 
-            // The text is delivered; a chart Telegram refuses must not make the pipeline send the text again.
-            TelegramLog.PhotoFailed(_logger, Name, photos[i].Title, failure.ToString());
+            // The text is delivered; charts Telegram refuses must not make the pipeline send the text again.
+            TelegramLog.PhotoFailed(_logger, Name, string.Join(", ", chunk.Select(c => c.Title)), failure.ToString());
         }
 
         return DeliveryResult.Success(message.ToString());
+    }
+
+    private string Caption(NotificationImage image) => TelegramMarkup.Render(
+        [new TextRun(TelegramMessageBuilder.Truncate(string.IsNullOrWhiteSpace(image.Title) ? "chart" : image.Title, TelegramMessageBuilder.CaptionLimit))],
+        _options.ParseMode);
+
+    /// <summary>sendMediaGroup: <c>media</c> lists InputMediaPhoto items whose <c>media</c> is <c>attach://&lt;part&gt;</c> or a URL.</summary>
+    private Task<TelegramReply> SendAlbumAsync(IReadOnlyList<NotificationImage> chunk, long replyTo, CancellationToken cancellationToken)
+    {
+        var fields = Common(replyTo);
+        fields.Remove("parse_mode");
+        var media = new JsonArray();
+        var files = new List<TelegramUpload>();
+        for (var i = 0; i < chunk.Count; i++)
+        {
+            var item = new JsonObject { ["type"] = "photo", ["caption"] = Caption(chunk[i]), ["parse_mode"] = _options.ParseMode };
+            if (chunk[i].Content.IsEmpty)
+            {
+                item["media"] = chunk[i].Url!.AbsoluteUri;
+            }
+            else
+            {
+                var part = "photo" + i.ToString(CultureInfo.InvariantCulture);
+                item["media"] = "attach://" + part;
+                files.Add(new TelegramUpload(part, chunk[i].Content, FileName(chunk[i]), chunk[i].ContentType));
+            }
+
+            media.Add(item);
+        }
+
+        fields["media"] = media;
+        return _api.CallMultipartAsync("sendMediaGroup", Form(fields), files, cancellationToken);
     }
 
     private Task<TelegramReply> SendPhotoAsync(NotificationImage image, string caption, long? replyTo, CancellationToken cancellationToken)
@@ -117,11 +156,14 @@ internal sealed class TelegramChannel : IChannel
             return _api.CallJsonAsync("sendPhoto", fields, cancellationToken);
         }
 
-        var form = fields.Select(kv => new KeyValuePair<string, string>(kv.Key,
-            kv.Value is JsonValue v && v.TryGetValue<string>(out var s) ? s : kv.Value!.ToJsonString())).ToList();
-        var extension = image.ContentType.Contains("jpeg", StringComparison.Ordinal) ? "jpg" : "png";
-        return _api.CallMultipartAsync("sendPhoto", form, "photo", image.Content, $"chart-{image.AlertIndex}.{extension}", image.ContentType, cancellationToken);
+        return _api.CallMultipartAsync("sendPhoto", Form(fields), [new TelegramUpload("photo", image.Content, FileName(image), image.ContentType)], cancellationToken);
     }
+
+    private static List<KeyValuePair<string, string>> Form(JsonObject fields) => fields.Select(kv => new KeyValuePair<string, string>(kv.Key,
+        kv.Value is JsonValue v && v.TryGetValue<string>(out var s) ? s : kv.Value!.ToJsonString())).ToList();
+
+    private static string FileName(NotificationImage image) =>
+        $"chart-{image.AlertIndex.ToString(CultureInfo.InvariantCulture)}.{(image.ContentType.Contains("jpeg", StringComparison.Ordinal) ? "jpg" : "png")}";
 
     /// <summary>chat_id, parse_mode, message_thread_id, disable_notification and the reply to the group's first message.</summary>
     private JsonObject Common(long? replyTo)

@@ -47,7 +47,7 @@ public sealed class TelegramChannelTests
     }
 
     [Fact]
-    public async Task Send_TextOverCaptionLimit_MessageThenEachChartAsReply()
+    public async Task Send_TextOverCaptionLimit_MessageThenChartsAsAlbumReplyingToIt()
     {
         await using var server = await FakeTelegramServer.StartAsync(Token);
         using var context = new ChannelTestContext(new TelegramPlugin(), templates: TextOf(() => new string('x', 1500)));
@@ -56,8 +56,9 @@ public sealed class TelegramChannelTests
         var result = await channel.SendAsync(AlertGroupSamples.Notify(AlertGroupSamples.Many(2), withImages: true, publicImages: false), CancellationToken.None);
 
         Assert.True(result.IsSuccess, result.ToString());
-        Assert.Equal(["sendMessage", "sendPhoto", "sendPhoto"], server.Calls.Select(c => c.Method));
+        Assert.Equal(["sendMessage", "sendMediaGroup"], server.Calls.Select(c => c.Method));
         var messages = server.Messages;
+        Assert.All(messages.Skip(1), m => Assert.Equal(AlertGroupSamples.TinyPng.ToArray(), m.Photo));
         Assert.Contains(new string('x', 1500), messages[0].VisibleText, StringComparison.Ordinal);
         Assert.All(messages.Skip(1), m => Assert.Equal(messages[0].Id, m.ReplyTo));
         Assert.Equal(["DiskFull chart 0", "DiskFull chart 1"], messages.Skip(1).Select(m => m.VisibleText));
@@ -199,25 +200,27 @@ public sealed class TelegramChannelTests
     }
 
     [Fact]
-    public async Task Send_SecondChartThrottled_RetryResumesWithoutResendingTheText()
+    public async Task Send_SecondAlbumThrottled_RetryResumesWithoutResendingTextOrFirstAlbum()
     {
         await using var server = await FakeTelegramServer.StartAsync(Token);
         using var context = new ChannelTestContext(new TelegramPlugin(), templates: TextOf(() => new string('x', 1500)));
         var channel = context.Create("telegram", Settings(server));
-        var notification = AlertGroupSamples.Notify(AlertGroupSamples.Many(2), withImages: true, publicImages: false);
+        var notification = AlertGroupSamples.Notify(AlertGroupSamples.Many(12), withImages: true, publicImages: false);
         server.RespondAt(3, 429, """{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 3","parameters":{"retry_after":3}}""");
 
         var first = await channel.SendAsync(notification, CancellationToken.None);
         var retry = await channel.SendAsync(notification with { Attempt = 2, ResumeToken = first.ResumeToken }, CancellationToken.None);
 
         Assert.Equal(FailureReason.RateLimited, first.Failure);
+        Assert.Equal(TimeSpan.FromSeconds(3), first.RetryAfter);
         Assert.NotNull(first.ResumeToken);
         Assert.True(retry.IsSuccess, retry.ToString());
-        Assert.Equal(["sendMessage", "sendPhoto", "sendPhoto", "sendPhoto"], server.Calls.Select(c => c.Method));
+        Assert.Equal(["sendMessage", "sendMediaGroup", "sendMediaGroup", "sendMediaGroup"], server.Calls.Select(c => c.Method));
         var messages = server.Messages;
-        Assert.Equal(3, messages.Count);
-        Assert.Equal(["DiskFull chart 0", "DiskFull chart 1"], messages.Skip(1).Select(m => m.VisibleText));
-        Assert.Equal(first.ResumeToken!.Split('|')[0]["telegram-sent:".Length..], retry.MessageId);
+        Assert.Equal(13, messages.Count);
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => $"DiskFull chart {i}"), messages.Skip(1).Select(m => m.VisibleText));
+        Assert.All(messages.Skip(1), m => Assert.Equal(messages[0].Id, m.ReplyTo));
+        Assert.Equal($"{Chat}/{messages[0].Id}", retry.MessageId);
     }
 
     [Fact]

@@ -147,10 +147,10 @@ public sealed class FakeTelegramServer : LoopbackHttpServer
         }
 
         Dictionary<string, string> args;
-        IFormFile? photoFile = null;
+        IFormFileCollection? files;
         try
         {
-            (args, photoFile) = ReadArguments(http, request);
+            (args, files) = ReadArguments(http, request);
         }
         catch (Exception e) when (e is JsonException or InvalidDataException or IOException)
         {
@@ -160,13 +160,84 @@ public sealed class FakeTelegramServer : LoopbackHttpServer
         return segments[1] switch
         {
             "sendMessage" => Send(args, null, photoFile: null, isPhoto: false),
-            "sendPhoto" => Send(args, args.GetValueOrDefault("photo"), photoFile, isPhoto: true),
+            "sendPhoto" => Send(args, args.GetValueOrDefault("photo"), files?.GetFile("photo"), isPhoto: true),
+            "sendMediaGroup" => SendMediaGroup(args, files),
             "getMe" => (200, """{"ok":true,"result":{"is_bot":true,"first_name":"Promoter"}}"""),
             _ => Error(404, "Not Found: method not found"),
         };
     }
 
-    private (int, string) Send(Dictionary<string, string> args, string? photoText, IFormFile? photoFile, bool isPhoto)
+    /// <summary>sendMediaGroup: 2-10 InputMediaPhoto items in <c>media</c>, each <c>attach://&lt;part&gt;</c> or a URL, each
+    /// checked like a sendPhoto; all are refused if one is; the answer is the array of messages.</summary>
+    private (int, string) SendMediaGroup(Dictionary<string, string> args, IFormFileCollection? files)
+    {
+        JsonArray? media;
+        try
+        {
+            media = args.TryGetValue("media", out var json) ? JsonNode.Parse(json) as JsonArray : null;
+        }
+        catch (JsonException)
+        {
+            return Error(400, "Bad Request: can't parse media JSON object");
+        }
+
+        if (media is null || media.Count is < 2 or > 10)
+        {
+            return Error(400, "Bad Request: wrong number of media: an album holds 2 to 10 items");
+        }
+
+        var items = new List<(Dictionary<string, string> Args, string? Photo, IFormFile? File)>();
+        foreach (var node in media)
+        {
+            if (node is not JsonObject item || item["type"]?.GetValue<string>() != "photo" || item["media"] is not JsonValue m || !m.TryGetValue<string>(out var target))
+            {
+                return Error(400, "Bad Request: can't parse InputMedia: media is not a photo");
+            }
+
+            var itemArgs = new Dictionary<string, string>(args, StringComparer.Ordinal);
+            itemArgs.Remove("media");
+            itemArgs.Remove("parse_mode");
+            foreach (var key in new[] { "caption", "parse_mode" })
+            {
+                if (item[key] is JsonValue v && v.TryGetValue<string>(out var value))
+                {
+                    itemArgs[key] = value;
+                }
+            }
+
+            IFormFile? file = null;
+            if (target.StartsWith("attach://", StringComparison.Ordinal))
+            {
+                file = files?.GetFile(target["attach://".Length..]);
+                if (file is null)
+                {
+                    return Error(400, "Bad Request: failed to send message #1 with the error message \"Bad Request: file must be non-empty\"");
+                }
+            }
+
+            items.Add((itemArgs, file is null ? target : null, file));
+        }
+
+        foreach (var (itemArgs, photo, file) in items)
+        {
+            var (status, body) = Send(itemArgs, photo, file, isPhoto: true, dryRun: true);
+            if (status != 200)
+            {
+                return (status, body);
+            }
+        }
+
+        var results = new JsonArray();
+        foreach (var (itemArgs, photo, file) in items)
+        {
+            var (_, body) = Send(itemArgs, photo, file, isPhoto: true);
+            results.Add(JsonNode.Parse(body)!["result"]!.DeepClone());
+        }
+
+        return (200, new JsonObject { ["ok"] = true, ["result"] = results }.ToJsonString());
+    }
+
+    private (int, string) Send(Dictionary<string, string> args, string? photoText, IFormFile? photoFile, bool isPhoto, bool dryRun = false)
     {
         if (!args.TryGetValue("chat_id", out var chat) || chat.Length == 0)
         {
@@ -286,6 +357,11 @@ public sealed class FakeTelegramServer : LoopbackHttpServer
             {
                 return Error(400, photoText is null ? "Bad Request: there is no photo in the request" : "Bad Request: wrong remote file identifier specified");
             }
+        }
+
+        if (dryRun)
+        {
+            return (200, "");
         }
 
         var id = ++_nextId;
@@ -496,7 +572,7 @@ public sealed class FakeTelegramServer : LoopbackHttpServer
         return visible.ToString();
     }
 
-    private static (Dictionary<string, string> Args, IFormFile? Photo) ReadArguments(HttpRequest http, ReceivedRequest request)
+    private static (Dictionary<string, string> Args, IFormFileCollection? Files) ReadArguments(HttpRequest http, ReceivedRequest request)
     {
         var type = http.ContentType ?? "";
         var args = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -520,7 +596,7 @@ public sealed class FakeTelegramServer : LoopbackHttpServer
                 args[k] = v.ToString();
             }
 
-            return (args, form.Files.GetFile("photo"));
+            return (args, form.Files);
         }
 
         if (type.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
