@@ -219,8 +219,29 @@ internal static class HostSettingsReader
 
                     var r = new PluginSettings(m, path, diagnostics, readSecretFile);
                     var name = r.RequireString("name", "give the Alertmanager receiver name; the webhook URL is /webhook/<name>");
-                    var renderer = r.GetString("renderer");
+                    var renderers = r.GetStringList("renderers");
+                    if (r.GetString("renderer") is { } single)
+                    {
+                        if (renderers.Count > 0)
+                        {
+                            r.AddError("renderer", "both renderer and renderers are set", "keep one: renderers: [a, b] lists several in order");
+                        }
+
+                        renderers = [single];
+                    }
+
                     var store = r.GetString("store");
+                    var maxCharts = r.GetInt("max_charts", ReceiverSettings.DefaultMaxCharts, 0, 50);
+                    TimeSpan? digestAfter = ReceiverSettings.DefaultDigestAfter;
+                    if (r.GetString("digest_after") is "off" or "0" or "0s")
+                    {
+                        digestAfter = null;
+                    }
+                    else
+                    {
+                        digestAfter = r.GetDuration("digest_after", ReceiverSettings.DefaultDigestAfter, TimeSpan.FromSeconds(5), TimeSpan.FromHours(6));
+                    }
+
                     var channels = r.GetStringList("channels");
                     if (channels.Count == 0)
                     {
@@ -236,7 +257,12 @@ internal static class HostSettingsReader
                     if (name is not null)
                     {
                         var locations = m["channels"] is SettingsSequence cs ? cs.Items.Select(n => n.Location).ToList() : [];
-                        result.Add(new ReceiverSettings(name, renderer, store, channels, m.Location, path) { ChannelLocations = locations });
+                        result.Add(new ReceiverSettings(name, renderers, store, channels, m.Location, path)
+                        {
+                            ChannelLocations = locations,
+                            MaxCharts = maxCharts,
+                            DigestAfter = digestAfter,
+                        });
                     }
                 }
 
@@ -252,7 +278,11 @@ internal static class HostSettingsReader
     {
         foreach (var r in receivers)
         {
-            Check(r.Renderer, "renderers", "renderer");
+            for (var i = 0; i < r.Renderers.Count; i++)
+            {
+                Check(r.Renderers[i], "renderers", r.Renderers.Count == 1 ? "renderer" : $"renderers[{i}]");
+            }
+
             Check(r.Store, "stores", "store");
             for (var i = 0; i < r.Channels.Count; i++)
             {
