@@ -280,10 +280,10 @@ internal static class HostSettingsReader
         {
             for (var i = 0; i < r.Renderers.Count; i++)
             {
-                Check(r.Renderers[i], "renderers", r.Renderers.Count == 1 ? "renderer" : $"renderers[{i}]");
+                Check(r.Renderers[i], "renderers", r.Renderers.Count == 1 ? "renderer" : $"renderers[{i}]", "renderer");
             }
 
-            Check(r.Store, "stores", "store");
+            Check(r.Store, "stores", "store", "store");
             for (var i = 0; i < r.Channels.Count; i++)
             {
                 var name = r.Channels[i];
@@ -294,11 +294,11 @@ internal static class HostSettingsReader
                 }
             }
 
-            void Check(string? name, string kind, string key)
+            void Check(string? name, string kind, string key, string what)
             {
                 if (name is not null && !sections[kind].Any(c => c.Name == name))
                 {
-                    diagnostics.Add(r.Location, $"{r.Path}.{key}", $"{key} '{name}' is not defined", Known(kind, key));
+                    diagnostics.Add(r.Location, $"{r.Path}.{key}", $"{what} '{name}' is not defined", Known(kind, what));
                 }
             }
         }
