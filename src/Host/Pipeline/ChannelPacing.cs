@@ -38,6 +38,9 @@ internal sealed class SlotSchedule(ChannelRateLimit limit)
 
     public ChannelRateLimit Limit { get; } = limit;
 
+    /// <summary>2 % of the window, at most a second: what network and scheduling jitter may add to a send's arrival.</summary>
+    private TimeSpan Margin => Limit.Per / 50 < TimeSpan.FromSeconds(1) ? Limit.Per / 50 : TimeSpan.FromSeconds(1);
+
     /// <summary>Set when a delivery found no slot within its receiver's digest_after: the next send is a digest.</summary>
     public bool Overflowing { get; set; }
 
@@ -94,7 +97,8 @@ internal sealed class SlotSchedule(ChannelRateLimit limit)
             var before = _slots.Where(x => x <= at).ToList();
             if (before.Count >= Limit.Messages)
             {
-                var bound = before[before.Count - Limit.Messages] + Limit.Per;
+                // A little margin: the service counts arrivals, and a send can reach it later than it left here.
+                var bound = before[before.Count - Limit.Messages] + Limit.Per + Margin;
                 if (bound > at)
                 {
                     at = bound;

@@ -39,8 +39,8 @@ public sealed class ChannelPacingTests
     }
 
     [Theory]
-    [InlineData(0, 0)]      // sent in its slot: no wait
-    [InlineData(600, 0)]    // sent late: its slot moves to the real time
+    [InlineData(0, 200)]    // sent in its slot: waits the 2 % margin behind the sends it follows
+    [InlineData(600, 200)]  // the earlier sends went late: it keeps the window (and margin) from their real times
     public void BeginSend_AfterEarlierSends_WaitsOnlyWhatTheWindowRequires(int lateMs, int expectedWaitMs)
     {
         var schedule = new SlotSchedule(new ChannelRateLimit(2, TimeSpan.FromSeconds(10)));
