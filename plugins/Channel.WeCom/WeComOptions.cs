@@ -71,7 +71,7 @@ internal sealed record WeComOptions
             digest = d.GetString("text") ?? digest;
         }
 
-        if (url is not null && !url.Query.Contains("key=", StringComparison.Ordinal))
+        if (url is not null && !url.Query.TrimStart('?').Split('&').Any(p => p.StartsWith("key=", StringComparison.Ordinal) && p.Length > 4))
         {
             s.AddError("url", "the robot URL has no key parameter (not shown: it is a secret)",
                 "copy the whole webhook URL from the group robot's settings, including ?key=…");
