@@ -260,7 +260,7 @@ internal sealed class GrafanaRenderer : IAlertRenderer, IPanelRenderer
     {
         if (!TimeSeriesPanels.Contains(panel.Type))
         {
-            return (null, $"a {panel.Type} panel is not a time series; Grafana's renderer draws it");
+            return (null, $"a {panel.Type} panel is not a time series");
         }
 
         if (panel.Targets.Count == 0)
