@@ -146,7 +146,7 @@ internal sealed class GrafanaClient(HttpClient http, GrafanaRendererOptions opti
     {
         if (response.Content.Headers.ContentLength is { } declared && declared > maxBytes)
         {
-            throw new PanelRenderException(PanelFailure.InvalidImage, $"{what} at {Describe(url)} answered {declared} bytes, over the limit of {maxBytes}");
+            throw new PanelRenderException(PanelFailure.InvalidImage, $"{what} at {Describe(url)} answered more than {maxBytes} bytes ({declared}); it was not read");
         }
 
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);

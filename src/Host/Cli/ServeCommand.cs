@@ -92,6 +92,7 @@ internal static partial class ServeCommand
         app.MapHistory();
         app.MapTools();
         app.MapTemplatePreview();
+        app.MapGrafanaImages();
         app.MapUi();
 
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>

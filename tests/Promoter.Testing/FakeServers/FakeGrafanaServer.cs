@@ -52,6 +52,7 @@ public sealed class FakeGrafanaServer : LoopbackHttpServer
     private readonly ConcurrentQueue<ReceivedRequest> _requests = new();
     private readonly Dictionary<string, JsonObject> _dashboards = new(StringComparer.Ordinal);
     private readonly Uri? _prometheus;
+    private byte[]? _largePng;
 
     private FakeGrafanaServer(Uri? prometheus)
     {
@@ -80,7 +81,7 @@ public sealed class FakeGrafanaServer : LoopbackHttpServer
     public GrafanaRenderBehavior RenderBehavior { get; set; } = GrafanaRenderBehavior.Png;
     public TimeSpan RenderDelay { get; set; } = TimeSpan.FromSeconds(5);
     public Uri RedirectTarget { get; set; } = new("http://169.254.169.254/latest/meta-data/");
-    public int LargePngBytes { get; set; } = 3 * 1024 * 1024;
+    public int LargePngBytes { get; set; } = 1_100_000;
 
     public IReadOnlyList<ReceivedRequest> Requests => _requests.ToArray();
 
@@ -258,12 +259,13 @@ public sealed class FakeGrafanaServer : LoopbackHttpServer
                 return;
             case GrafanaRenderBehavior.LargePng:
                 response.ContentType = "image/png";
-                await response.Body.WriteAsync(SampleImages.Png(panelId, 8, 8, padding: LargePngBytes));
+                _largePng ??= SampleImages.Png(panelId, 8, 8, padding: LargePngBytes);
+                await response.Body.WriteAsync(_largePng);
                 return;
         }
 
         response.ContentType = "image/png";
-        await response.Body.WriteAsync(SampleImages.Png(panelId, Math.Min(width, 1200), Math.Min(height, 800)));
+        await response.Body.WriteAsync(SampleImages.SolidPng(panelId, width, height));
     }
 
     private async Task ProxyAsync(HttpContext context, string uid, string endpoint, ReceivedRequest received)
