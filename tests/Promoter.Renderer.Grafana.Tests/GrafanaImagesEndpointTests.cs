@@ -180,6 +180,39 @@ public sealed class GrafanaImagesEndpointTests(GrafanaImagesFixture fixture) : I
         Assert.Contains("panelId is required", await noPanel.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Webhook_GrafanaManagedAlerts_PanelImageForOneNotesForBadOnesTextStillSent()
+    {
+        var startsAt = DateTimeOffset.UtcNow.AddMinutes(-2).ToString("O");
+        var payload = $$"""
+            {"version":"4","groupKey":"{}:{alertname=\"NodeCpuBusy\"}","truncatedAlerts":0,"status":"firing","receiver":"ops",
+             "groupLabels":{"alertname":"NodeCpuBusy"},"commonLabels":{"alertname":"NodeCpuBusy"},"commonAnnotations":{},
+             "externalURL":"http://grafana.example.com/alerting","alerts":[
+              {"status":"firing","labels":{"alertname":"NodeCpuBusy","instance":"{{Instance}}","job":"prometheus"},
+               "annotations":{"__dashboardUid__":"{{Dashboard}}","__panelId__":"3","summary":"CPU busy"},
+               "startsAt":"{{startsAt}}","endsAt":"0001-01-01T00:00:00Z","generatorURL":"","fingerprint":"a1"},
+              {"status":"firing","labels":{"alertname":"NodeCpuBusy","instance":"gone:9100"},
+               "annotations":{"__dashboardUid__":"deleted-dashboard","__panelId__":"3"},
+               "startsAt":"{{startsAt}}","endsAt":"0001-01-01T00:00:00Z","generatorURL":"","fingerprint":"a2"},
+              {"status":"firing","labels":{"alertname":"NodeCpuBusy","instance":"evil:9100"},
+               "annotations":{"grafana_panel_url":"http://10.0.0.1:3000/d/x/?viewPanel=1"},
+               "startsAt":"{{startsAt}}","endsAt":"0001-01-01T00:00:00Z","generatorURL":"","fingerprint":"a3"}]}
+            """;
+        var before = fixture.Promoter.LoggedNotifications.Count;
+
+        using var response = await fixture.Promoter.PostWebhookAsync("ops", payload);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await fixture.Promoter.WaitUntilAsync(() => fixture.Promoter.LoggedNotifications.Count > before, TimeSpan.FromSeconds(30), "the notification");
+        using var doc = JsonDocument.Parse(fixture.Promoter.LoggedNotifications[before]);
+        var image = Assert.Single(doc.RootElement.GetProperty("Images").EnumerateArray());
+        Assert.Contains("(Grafana panel, native: timeseries panel", image.GetProperty("Title").GetString(), StringComparison.Ordinal);
+        var notes = doc.RootElement.GetProperty("Notes").EnumerateArray().Select(n => n.GetString()!).ToList();
+        Assert.Contains(notes, n => n.Contains("Dashboard not found", StringComparison.Ordinal));
+        Assert.Contains(notes, n => n.Contains("is not on a configured Grafana host", StringComparison.Ordinal));
+        Assert.DoesNotContain(fixture.Grafana.Requests, r => r.PathAndQuery.Contains("/d/x/", StringComparison.Ordinal));
+    }
+
     private string[] StoredFiles() => Directory.Exists(Path.Combine(fixture.Promoter.DataDirectory, "images"))
         ? Directory.GetFiles(Path.Combine(fixture.Promoter.DataDirectory, "images"), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray()
         : [];
