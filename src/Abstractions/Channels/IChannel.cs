@@ -44,6 +44,14 @@ public interface IChannel
     /// </summary>
     bool UploadsImages => false;
 
+    /// <summary>
+    /// How fast the service lets this destination receive messages (a DingTalk robot: 20 a minute), or null when it
+    /// sets no such limit. The host uses it to foresee a backlog: notifications that would wait longer than the
+    /// receiver's <c>digest_after</c> are merged into one digest (<see cref="Notification.Digest"/>) instead of
+    /// queueing for an hour.
+    /// </summary>
+    ChannelRateLimit? RateLimit => null;
+
     ValueTask<DeliveryResult> SendAsync(Notification notification, CancellationToken cancellationToken);
 }
 
@@ -73,6 +81,21 @@ public sealed record Notification
     public string? PreviousMessageId { get; init; }
 
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>
+    /// Set when the host merged several queued notifications of a rate-limited channel into this one message (a storm
+    /// digest). <see cref="Group"/> then holds the alerts shown in full, most severe first, with their charts in
+    /// <see cref="Images"/>; the digest has the counts and the alerts that are only listed. A channel renders it with
+    /// its digest template, passing <see cref="TemplateExtras.Digest"/> among the template extras.
+    /// </summary>
+    public NotificationDigest? Digest { get; init; }
+}
+
+/// <summary>A destination's sending limit: at most <see cref="Messages"/> per <see cref="Per"/>.</summary>
+public sealed record ChannelRateLimit(int Messages, TimeSpan Per)
+{
+    /// <summary>The steady interval between two messages this limit allows.</summary>
+    public TimeSpan Interval => Per / Math.Max(1, Messages);
 }
 
 /// <summary>A chart attached to one alert of the notification.</summary>
