@@ -20,7 +20,7 @@ public enum FunctionProfile
 /// many: parsed trees are immutable and executions share nothing, so one set may render on many threads
 /// once parsing is done.
 /// </summary>
-public sealed class TemplateSet
+public sealed partial class TemplateSet
 {
     private readonly Dictionary<string, Tree> _templates;
     private readonly IReadOnlyDictionary<string, GoCallable> _funcs;

@@ -16,6 +16,16 @@ public interface ITemplateRenderer
     /// <param name="profile">The function set: <see cref="TemplateProfiles"/>.</param>
     /// <exception cref="TemplateException">The text does not parse; the message names line and column.</exception>
     ICompiledTemplate Compile(string name, string text, string profile = TemplateProfiles.Alertmanager);
+
+    /// <summary>
+    /// Parses <paramref name="text"/> as an HTML template: it renders as Go's html/template does (what
+    /// Alertmanager uses for e-mail bodies), every value escaped for where it lands in the HTML (text,
+    /// attribute, URL, script, style). Values passed through <c>safeHtml</c> / <c>safeUrl</c> are kept as they are.
+    /// </summary>
+    /// <exception cref="TemplateException">The text does not parse, or its HTML is ambiguous (html/template's message).</exception>
+    /// <exception cref="NotSupportedException">This renderer has no HTML mode (a renderer written before contract 1.x added it).</exception>
+    ICompiledTemplate CompileHtml(string name, string text, string profile = TemplateProfiles.Alertmanager) =>
+        throw new NotSupportedException("this template renderer cannot compile HTML templates");
 }
 
 public interface ICompiledTemplate

@@ -18,17 +18,26 @@ internal static class TemplateCommand
         var text = new Option<string>("--template.text") { Description = "The template text to execute.", Required = true };
         var data = new Option<string?>("--template.data") { Description = "A JSON file with Alertmanager webhook data (default: amtool's sample data)." };
         var profile = new Option<string>("--profile") { Description = "Function set: alertmanager or dingtalk.", DefaultValueFactory = _ => "alertmanager" };
+        var type = new Option<string>("--template.type") { Description = "The type of the template: text (default) or html (Go html/template's contextual escaping, as for e-mail bodies).", DefaultValueFactory = _ => "text" };
         render.Options.Add(glob);
         render.Options.Add(text);
         render.Options.Add(data);
         render.Options.Add(profile);
-        render.SetAction(parse => Run(parse.GetValue(glob) ?? [], parse.GetValue(text)!, parse.GetValue(data), parse.GetValue(profile)!));
+        render.Options.Add(type);
+        render.SetAction(parse => Run(parse.GetValue(glob) ?? [], parse.GetValue(text)!, parse.GetValue(data), parse.GetValue(profile)!, parse.GetValue(type)!));
         template.Subcommands.Add(render);
         return template;
     }
 
-    private static int Run(string[] globs, string text, string? dataFile, string profileName)
+    private static int Run(string[] globs, string text, string? dataFile, string profileName, string type)
     {
+        // amtool's values: "text" (default) or "html"; anything else is refused as amtool refuses it.
+        if (type is not ("text" or "html"))
+        {
+            Console.Error.WriteLine($"--template.type: '{type}' is not text or html");
+            return 1;
+        }
+
         FunctionProfile profile;
         switch (profileName.ToLowerInvariant())
         {
@@ -60,7 +69,7 @@ internal static class TemplateCommand
         try
         {
             var files = globs.SelectMany(Expand).ToList();
-            Console.Out.Write(AmtoolCompatibleRenderer.Render(files, text, json, profile));
+            Console.Out.Write(AmtoolCompatibleRenderer.Render(files, text, json, profile, html: type == "html"));
             Console.Out.Flush();
             return 0;
         }

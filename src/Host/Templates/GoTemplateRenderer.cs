@@ -110,6 +110,26 @@ internal sealed class GoTemplateRenderer : ITemplateRenderer
         return new Compiled(name, set);
     }
 
+    public ICompiledTemplate CompileHtml(string name, string text, string profile = TemplateProfiles.Alertmanager)
+    {
+        if (!_sets.TryGetValue(profile, out var baseSet))
+        {
+            throw new TemplateException($"{name}: unknown template profile '{profile}'; use {TemplateProfiles.Alertmanager} or {TemplateProfiles.DingTalk}");
+        }
+
+        var set = baseSet.Clone();
+        try
+        {
+            set.Parse(name, text);
+            // Escaped once here, for every later render (html/template escapes on first execution).
+            return new Compiled(name, set.EscapeHtml(name));
+        }
+        catch (Templating.TemplateException e)
+        {
+            throw new TemplateException(e.Message, e);
+        }
+    }
+
     private sealed class Compiled(string name, TemplateSet set) : ICompiledTemplate
     {
         public string Name => name;

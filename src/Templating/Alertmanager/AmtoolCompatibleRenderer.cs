@@ -5,11 +5,12 @@ namespace Promoter.Templating.Alertmanager;
 /// <summary>
 /// What <c>amtool template render</c> does: the default templates, then the glob files (each named after its
 /// file), then the text as template "" executed with the data (or amtool's own sample data when none).
-/// The result has no trailing newline added, as amtool prints it.
+/// The result has no trailing newline added, as amtool prints it. With <c>html</c> the text is executed as
+/// html/template would (amtool's <c>--template.type=html</c>): contextually escaped, and an empty text gives "".
 /// </summary>
 public static class AmtoolCompatibleRenderer
 {
-    public static string Render(IEnumerable<string> globFiles, string templateText, string? dataJson, FunctionProfile profile)
+    public static string Render(IEnumerable<string> globFiles, string templateText, string? dataJson, FunctionProfile profile, bool html = false)
     {
         ArgumentNullException.ThrowIfNull(globFiles);
         ArgumentNullException.ThrowIfNull(templateText);
@@ -22,7 +23,13 @@ public static class AmtoolCompatibleRenderer
         var data = dataJson is null ? SampleData(TimeProvider.System) : TemplateData.FromWebhookJson(dataJson);
         var clone = set.Clone();
         clone.Parse("", templateText);
-        return clone.Execute("", data);
+        if (!html)
+        {
+            return clone.Execute("", data);
+        }
+
+        // Alertmanager's ExecuteHTMLString answers "" for an empty text without executing anything.
+        return templateText.Length == 0 ? "" : clone.EscapeHtml("").Execute("", data);
     }
 
     /// <summary>The data amtool renders with when --template.data is not given.</summary>

@@ -89,7 +89,8 @@ internal sealed class ListNode(int pos, Tree tree) : Node(pos, tree)
 
 internal sealed class TextNode(int pos, Tree tree, string text) : Node(pos, tree)
 {
-    public string Text { get; } = text;
+    // Settable for html/template's escaper, which edits private copies of the trees (Html/HtmlEscaper.cs).
+    public string Text { get; set; } = text;
 
     public override void WriteTo(StringBuilder sb) => sb.Append(Text);
 }
@@ -336,7 +337,8 @@ internal sealed class TemplateNode(int pos, Tree tree, int line, string name, Pi
 {
     public int Line { get; } = line;
 
-    public string Name { get; } = name;
+    // Settable for html/template's escaper, which edits private copies of the trees (Html/HtmlEscaper.cs).
+    public string Name { get; set; } = name;
 
     public PipeNode? Pipe { get; } = pipe;
 

@@ -17,7 +17,11 @@ public static class AmtoolOracle
 
     public static string Executable => RequiredTool.Find("amtool", InstallHint);
 
-    public static (string? Output, string? Error) Render(TemplateCase c)
+    public static (string? Output, string? Error) Render(TemplateCase c) =>
+        Render(c.GlobPath is null ? [] : [c.GlobPath], c.Text, c.DataPath, c.Html, c.Id);
+
+    /// <summary>amtool with the packaged default.tmpl, then <paramref name="globs"/>, the text and the data file.</summary>
+    public static (string? Output, string? Error) Render(IEnumerable<string> globs, string text, string dataPath, bool html, string what)
     {
         if (!File.Exists(PackagedDefaultTemplates))
         {
@@ -33,13 +37,18 @@ public static class AmtoolOracle
         psi.ArgumentList.Add("template");
         psi.ArgumentList.Add("render");
         psi.ArgumentList.Add("--template.glob=" + PackagedDefaultTemplates);
-        if (c.GlobPath is not null)
+        foreach (var glob in globs)
         {
-            psi.ArgumentList.Add("--template.glob=" + c.GlobPath);
+            psi.ArgumentList.Add("--template.glob=" + glob);
         }
 
-        psi.ArgumentList.Add("--template.text=" + c.Text);
-        psi.ArgumentList.Add("--template.data=" + c.DataPath);
+        psi.ArgumentList.Add("--template.text=" + text);
+        if (html)
+        {
+            psi.ArgumentList.Add("--template.type=html");
+        }
+
+        psi.ArgumentList.Add("--template.data=" + dataPath);
         psi.Environment["TZ"] = "UTC";
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
@@ -47,7 +56,7 @@ public static class AmtoolOracle
         if (!p.WaitForExit(30_000))
         {
             p.Kill();
-            throw new TimeoutException($"amtool did not finish case {c.Id}");
+            throw new TimeoutException($"amtool did not finish case {what}");
         }
 
         if (p.ExitCode == 0)

@@ -6,16 +6,20 @@ namespace Promoter.Templating.Tests.Conformance;
 /// <summary>
 /// One conformance case from tests/testdata/templates/cases/*.cases:
 /// <code>
-/// %%% name [data=mixed.json] [glob=file.tmpl] [profile=dingtalk] [oracle=expected]
+/// %%% name [data=mixed.json] [glob=file.tmpl] [profile=dingtalk] [oracle=expected] [type=html]
 /// template text (one final newline is dropped)
 /// %%% expect                (only for oracle=expected: the output, one final newline dropped)
 /// %%% error                 (or: the expected error message)
 /// </code>
 /// Cases are rendered like `amtool template render`: default templates, the glob file, then the text
-/// as template "" with the data file. oracle=amtool (the default) means amtool 0.25 decides.
+/// as template "" with the data file. oracle=amtool (the default) means amtool 0.25 decides. type=html
+/// renders as html/template (amtool --template.type=html).
 /// </summary>
 public sealed record TemplateCase(string File, string Name, string Text, string Data, string? Glob, FunctionProfile Profile, bool AmtoolOracle, string? Expect, string? ExpectError)
 {
+    /// <summary>Rendered as html/template (contextual escaping) instead of text/template.</summary>
+    public bool Html { get; init; }
+
     public string Id => $"{Path.GetFileNameWithoutExtension(File)}/{Name}";
 
     public override string ToString() => Id;
@@ -92,7 +96,10 @@ public sealed record TemplateCase(string File, string Name, string Text, string 
             var profile = opts.TryGetValue("profile", out var p) && p == "dingtalk" ? FunctionProfile.DingTalk : FunctionProfile.Alertmanager;
             var oracleAmtool = !(opts.TryGetValue("oracle", out var o) && o == "expected") && profile == FunctionProfile.Alertmanager;
             yield return new TemplateCase(file, name, Body(sections, "text")!, opts.GetValueOrDefault("data", "mixed.json"),
-                opts.GetValueOrDefault("glob"), profile, oracleAmtool, Body(sections, "expect"), Body(sections, "error"));
+                opts.GetValueOrDefault("glob"), profile, oracleAmtool, Body(sections, "expect"), Body(sections, "error"))
+            {
+                Html = opts.TryGetValue("type", out var type) && type == "html",
+            };
         }
     }
 
@@ -108,7 +115,7 @@ public sealed record TemplateCase(string File, string Name, string Text, string 
         try
         {
             var globs = GlobPath is null ? Array.Empty<string>() : [GlobPath];
-            return (Alertmanager.AmtoolCompatibleRenderer.Render(globs, Text, System.IO.File.ReadAllText(DataPath), Profile), null);
+            return (Alertmanager.AmtoolCompatibleRenderer.Render(globs, Text, System.IO.File.ReadAllText(DataPath), Profile, Html), null);
         }
         catch (TemplateException e)
         {
