@@ -7,6 +7,12 @@ using Promoter.Renderer.Prometheus.Client;
 using Promoter.Renderer.Prometheus.Inference;
 using Promoter.Renderer.Prometheus.Raster;
 
+if (args.Length > 0 && args[0].StartsWith("scottplot", StringComparison.Ordinal))
+{
+    ScottPlotComparison.Run(args); // the ScottPlot comparison of docs/dependencies.md
+    return;
+}
+
 var dump = args.Length == 2 && args[0] == "dump" ? args[1] : null;
 var numeric = args.Length == 0 || char.IsAsciiDigit(args[0][0]);
 var iterations = args.Length > 0 && numeric ? int.Parse(args[0], CultureInfo.InvariantCulture) : 300;
