@@ -45,7 +45,9 @@ internal sealed partial class NtfyChannel(string name, NtfyOptions options, ICom
         {
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             status = (int)response.StatusCode;
-            body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+            // Bounded: a server answering with a huge body must not take that much memory.
+            body = await ChannelHttp.ReadBoundedAsync(response.Content,
+                response.IsSuccessStatusCode ? ChannelHttp.MaxSuccessBodyBytes : ChannelHttp.MaxErrorBodyBytes, timeout.Token).ConfigureAwait(false);
             retryAfter = response.Headers.RetryAfter?.Delta;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -77,6 +79,7 @@ internal sealed partial class NtfyChannel(string name, NtfyOptions options, ICom
             429 => DeliveryResult.RateLimited(detail + ": over the server's message limit", retryAfter),
             401 or 403 => DeliveryResult.Auth(detail + "; check token and that it may write to the topic"),
             400 or 413 => DeliveryResult.Invalid(detail),
+            503 => DeliveryResult.Transient(detail, retryAfter),
             408 or >= 500 => DeliveryResult.Transient(detail),
             _ => DeliveryResult.Permanent(detail),
         };

@@ -74,22 +74,26 @@ public sealed partial class TemplateSet
     public bool Has(string templateName) => _templates.ContainsKey(templateName);
 
     /// <exception cref="TemplateExecutionException">Execution failed or the template does not exist.</exception>
-    public string Execute(string templateName, object? data)
+    /// <exception cref="TemplateLimitException">Execution went over <see cref="ExecutionLimits.Default"/>.</exception>
+    public string Execute(string templateName, object? data) => Execute(templateName, data, ExecutionLimits.Default, CancellationToken.None);
+
+    /// <summary>Executes with <paramref name="limits"/>; stops (<see cref="TemplateLimitException"/>) once
+    /// <paramref name="cancellationToken"/> is cancelled, such as when the request that asked has gone.</summary>
+    public string Execute(string templateName, object? data, ExecutionLimits limits, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(limits);
         var sb = new StringBuilder(256);
-        ExecuteInto(sb, templateName, data);
+        ExecuteInto(sb, templateName, data, new ExecutionBudget(limits, cancellationToken));
         return sb.ToString();
     }
 
     public void Execute(TextWriter output, string templateName, object? data)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var sb = new StringBuilder(256);
-        ExecuteInto(sb, templateName, data);
-        output.Write(sb);
+        output.Write(Execute(templateName, data));
     }
 
-    private void ExecuteInto(StringBuilder sb, string templateName, object? data)
+    private void ExecuteInto(StringBuilder sb, string templateName, object? data, ExecutionBudget budget)
     {
         if (!_templates.TryGetValue(templateName, out var tree))
         {
@@ -97,6 +101,6 @@ public sealed partial class TemplateSet
             throw new TemplateExecutionException("template: " + detail, templateName, 0, 0, detail);
         }
 
-        new Executor(_templates, _funcs, sb, tree).Run(data);
+        new Executor(_templates, _funcs, sb, tree, budget).Run(data);
     }
 }

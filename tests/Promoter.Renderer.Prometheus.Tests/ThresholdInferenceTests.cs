@@ -22,6 +22,10 @@ public class ThresholdInferenceTests
     [InlineData("100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode=\"idle\"}[5m]))) > 80",
         "100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode=\"idle\"}[5m])))", 80, "Above")]
     [InlineData("x - 1 > 5", "x - 1", 5, "Above")]
+    // Recording rules may name series with a leading colon (Prometheus' metric-name grammar allows it).
+    [InlineData(":node_memory:ratio > 0.9", ":node_memory:ratio", 0.9, "Above")]
+    [InlineData("1 - :node_memory_MemAvailable_bytes:sum / :node_memory_MemTotal_bytes:sum > 0.9",
+        "1 - :node_memory_MemAvailable_bytes:sum / :node_memory_MemTotal_bytes:sum", 0.9, "Above")]
     [InlineData("x > on() vector(3)", "x", 3, "Above")]
     public void Infer_ComparisonWithLiteral_GivesSideThresholdAndDirection(string expression, string plotted, double threshold, string direction)
     {

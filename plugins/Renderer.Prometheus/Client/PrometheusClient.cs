@@ -57,7 +57,8 @@ internal sealed class PrometheusClient(HttpClient http, PrometheusClientOptions 
         try
         {
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            var bytes = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+            var bytes = await ReadBoundedAsync(response.Content, response.IsSuccessStatusCode ? MaxResponseBytes : MaxErrorBytes, where, timeout.Token)
+                .ConfigureAwait(false);
             return Parse(bytes, response.StatusCode, where);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -67,6 +68,43 @@ internal sealed class PrometheusClient(HttpClient http, PrometheusClientOptions 
         catch (HttpRequestException e)
         {
             throw new PrometheusQueryException($"cannot reach Prometheus at {where}: {e.Message}", "unavailable", e);
+        }
+    }
+
+    // A chart needs at most 11,000 points per series (Prometheus' own limit) for a handful of series: tens of MiB
+    // would be thousands of series, which no chart draws. An error answer needs only its message.
+    private const int MaxResponseBytes = 64 * 1024 * 1024;
+    private const int MaxErrorBytes = 64 * 1024;
+
+    private static async Task<byte[]> ReadBoundedAsync(HttpContent content, int max, string where, CancellationToken cancellationToken)
+    {
+        if (content.Headers.ContentLength > max && max == MaxResponseBytes)
+        {
+            throw new PrometheusQueryException($"Prometheus at {where} answered with {content.Headers.ContentLength} bytes, more than the {max / (1024 * 1024)} MiB a chart can use; narrow the query (by, topk, label filters)");
+        }
+
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var buffer = new MemoryStream();
+            var chunk = new byte[81920];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                var room = max - (int)buffer.Length;
+                buffer.Write(chunk, 0, Math.Min(read, room));
+                if (read >= room)
+                {
+                    if (max == MaxResponseBytes)
+                    {
+                        throw new PrometheusQueryException($"Prometheus at {where} answered with more than the {max / (1024 * 1024)} MiB a chart can use; narrow the query (by, topk, label filters)");
+                    }
+
+                    break; // an error body: its beginning says what went wrong
+                }
+            }
+
+            return buffer.ToArray();
         }
     }
 

@@ -20,6 +20,9 @@ internal static class Lexer
     {
         var tokens = new List<Token>();
         var i = 0;
+        // Inside [...] a colon separates a subquery's range and step; outside it may begin a metric name
+        // (Prometheus' grammar: [a-zA-Z_:][a-zA-Z0-9_:]*, as recording rules such as :node_memory:ratio use).
+        var brackets = 0;
         while (true)
         {
             while (i < input.Length && (char.IsWhiteSpace(input[i]) || input[i] == '#'))
@@ -51,7 +54,7 @@ internal static class Lexer
                 continue;
             }
 
-            if (IsIdentifierStart(c))
+            if (IsIdentifierStart(c) || (c == ':' && brackets == 0))
             {
                 while (i < input.Length && IsIdentifierPart(input[i]))
                 {
@@ -114,11 +117,12 @@ internal static class Lexer
                 },
             };
             i += length;
+            brackets += kind == TokenKind.LeftBracket ? 1 : kind == TokenKind.RightBracket && brackets > 0 ? -1 : 0;
             tokens.Add(new Token(kind, input[start..i], start, i));
         }
     }
 
-    // A leading colon is not an identifier start: in [5m:1m] it separates a subquery's range and step.
+    // A leading colon is an identifier start only outside brackets (see Lex): in [5m:1m] it separates a subquery's range and step.
     private static bool IsIdentifierStart(char c) => char.IsAsciiLetter(c) || c == '_';
 
     private static bool IsIdentifierPart(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or ':';

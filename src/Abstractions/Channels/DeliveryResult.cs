@@ -35,7 +35,8 @@ public sealed record DeliveryResult
     /// <summary>For a failure: what went wrong and, where known, what to check. No secrets.</summary>
     public string Message { get; private init; } = "";
 
-    /// <summary>For <see cref="FailureReason.RateLimited"/>: how long the service asked us to wait.</summary>
+    /// <summary>For <see cref="FailureReason.RateLimited"/> and <see cref="FailureReason.Transient"/> (a 503 with
+    /// Retry-After): how long the service asked us to wait.</summary>
     public TimeSpan? RetryAfter { get; private init; }
 
     /// <summary>On success: the id of the message the service created (Slack channel and ts, …).</summary>
@@ -50,6 +51,10 @@ public sealed record DeliveryResult
     public static DeliveryResult Success(string? messageId = null) => new() { MessageId = messageId };
 
     public static DeliveryResult Transient(string message) => Fail(FailureReason.Transient, message);
+
+    /// <summary>A transient failure with the wait the service asked for (503 Service Unavailable with Retry-After).</summary>
+    public static DeliveryResult Transient(string message, TimeSpan? retryAfter) =>
+        new() { Failure = FailureReason.Transient, Message = message, RetryAfter = retryAfter };
 
     public static DeliveryResult RateLimited(string message, TimeSpan? retryAfter = null) =>
         new() { Failure = FailureReason.RateLimited, Message = message, RetryAfter = retryAfter };

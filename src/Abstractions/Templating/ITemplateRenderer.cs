@@ -34,6 +34,14 @@ public interface ICompiledTemplate
 
     /// <exception cref="TemplateException">Execution failed; the message names the template, line and expression.</exception>
     string Render(TemplateInput input);
+
+    /// <summary>
+    /// Renders, giving up once <paramref name="cancellationToken"/> is cancelled. Every execution is bounded in
+    /// output size, steps and time whichever overload is used; the token lets a caller stop earlier (the request
+    /// that asked went away).
+    /// </summary>
+    /// <exception cref="TemplateException">Execution failed or went over its limits.</exception>
+    string Render(TemplateInput input, CancellationToken cancellationToken) => Render(input);
 }
 
 /// <summary>The data a template sees: Alertmanager's data model plus per-alert images and extras.</summary>

@@ -19,7 +19,11 @@ internal static class ConfigCommands
 
         using var services = HostBootstrap.CreateCliServices();
         var catalog = HostBootstrap.LoadPlugins(services, loaded.Settings, deferUnused: true);
-        var (_, diagnostics) = new RuntimeBuilder(catalog, TimeProvider.System).Build(loaded);
+        var (runtime, diagnostics) = new RuntimeBuilder(catalog, TimeProvider.System).Build(loaded);
+        if (runtime is not null)
+        {
+            CheckChannelTemplates(loaded.Settings, runtime.Templates, diagnostics);
+        }
 
         // After the build, which loads the plugins the file uses: their failures explain its "no plugin handles" errors.
         foreach (var failed in catalog.Plugins.Where(p => p.State == PluginState.Failed))
@@ -28,6 +32,48 @@ internal static class ConfigCommands
         }
 
         return Report(loaded.Source, diagnostics.Errors, stdout, stderr);
+    }
+
+    /// <summary>
+    /// Parses every channel's <c>template:</c> texts (title, text, body…) with its profile. At run time a channel
+    /// whose template does not parse sends its built-in fallback message (an alert is never lost to a typo), so
+    /// serve keeps going; check-config is where the mistake must show, with its line and column.
+    /// </summary>
+    private static void CheckChannelTemplates(HostSettings settings, Abstractions.Templating.ITemplateRenderer templates,
+        Abstractions.Configuration.ConfigDiagnostics diagnostics)
+    {
+        foreach (var channel in settings.Channels)
+        {
+            if (channel.Settings.Node["template"] is not Abstractions.Configuration.SettingsMapping template)
+            {
+                continue;
+            }
+
+            var profile = template["profile"] is Abstractions.Configuration.SettingsScalar { Value: { } p } ? p.Trim().ToLowerInvariant()
+                : Abstractions.Templating.TemplateProfiles.Alertmanager;
+            foreach (var (key, node) in template.Entries)
+            {
+                if (key == "profile" || node is not Abstractions.Configuration.SettingsScalar { Value: { } text })
+                {
+                    continue;
+                }
+
+                var path = channel.Settings.PathOf("template." + key);
+                if (diagnostics.Errors.Any(e => e.Path == path))
+                {
+                    continue; // the channel reported it itself (the built-in log channel does)
+                }
+
+                try
+                {
+                    templates.Compile(path, text, profile);
+                }
+                catch (Abstractions.Templating.TemplateException e)
+                {
+                    diagnostics.Add(node.Location, path, e.Message, "fix the template text (Go text/template syntax; functions of the " + profile + " profile)");
+                }
+            }
+        }
     }
 
     private static int Report(string source, IReadOnlyList<Abstractions.Configuration.ConfigError> errors, TextWriter stdout, TextWriter stderr)

@@ -71,8 +71,7 @@ internal static partial class ServeCommand
         app.Use(async (context, next) =>
         {
             var auth = holder.Current.Settings.Auth;
-            if (auth.CoversEverything && WebhookAuthenticator.IsProtectedByScopeAll(context.Request.Path)
-                && !WebhookAuthenticator.IsAuthorized(context.Request, auth))
+            if (WebhookAuthenticator.IsProtected(context.Request.Path, auth) && !WebhookAuthenticator.IsAuthorized(context.Request, auth))
             {
                 var challenge = WebhookAuthenticator.Challenge(auth);
                 if (challenge.Length > 0)
@@ -81,7 +80,7 @@ internal static partial class ServeCommand
                 }
 
                 context.Response.StatusCode = 401;
-                await context.Response.WriteAsync("missing or wrong credentials (auth.scope: all)\n", context.RequestAborted);
+                await context.Response.WriteAsync($"missing or wrong credentials (auth.scope: {(auth.CoversEverything ? "all" : "tools")})\n", context.RequestAborted);
                 return;
             }
 

@@ -96,24 +96,15 @@ internal static class ConfigConverter
             }
 
             var message = Map(target, "message");
-            var title = Str(message, "title") ?? defaultTitle;
-            var text = Str(message, "text") ?? defaultText;
+            // Without a message of its own a target used prometheus-webhook-dingtalk's built-in ding.link.*, which the
+            // dingtalk profile provides under the same names.
+            var title = Str(message, "title") ?? defaultTitle ?? "{{ template \"ding.link.title\" . }}";
+            var text = Str(message, "text") ?? defaultText ?? "{{ template \"ding.link.content\" . }}";
             y.Key(2, "template");
             y.Scalar(3, "profile", "dingtalk");
-            if (title is not null)
-            {
-                y.Scalar(3, "title", title);
-            }
+            y.Scalar(3, "title", title);
+            y.Scalar(3, "text", text);
 
-            if (text is not null)
-            {
-                y.Scalar(3, "text", text);
-            }
-
-            if (title is null || text is null)
-            {
-                y.Comment("The old default (ding.link.*) is not shipped; Promoter's own DingTalk template is used.", 3);
-            }
         }
 
         y.Key(0, "receivers");

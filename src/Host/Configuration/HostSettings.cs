@@ -40,6 +40,11 @@ internal sealed record WebhookAuthSettings
     /// <summary><c>scope: all</c>: the API, the web page and /-/reload need the same credentials as the
     /// webhooks. Health, readiness, /metrics and /images stay open (probes, Prometheus, chat clients).</summary>
     public bool CoversEverything { get; init; }
+
+    /// <summary><c>scope: tools</c> (the default) and <c>all</c>: the template preview and render APIs need the
+    /// credentials too (a preview runs a request's template; a render spends Prometheus time and store space).
+    /// <c>scope: webhooks</c> leaves them open.</summary>
+    public bool CoversTools { get; init; } = true;
 }
 
 internal sealed record DeliverySettings

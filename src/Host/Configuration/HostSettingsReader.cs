@@ -24,8 +24,8 @@ internal static class HostSettingsReader
         }
 
         var dataDir = s.GetString("data_dir", "data");
-        dataDir = overrides.DataDirectory ?? dataDir;
-        dataDir = Path.GetFullPath(dataDir, baseDirectory);
+        // data_dir: in the file is relative to the file's folder; --data, like every path flag, to the current directory.
+        dataDir = overrides.DataDirectory is { } flag ? Path.GetFullPath(flag) : Path.GetFullPath(dataDir, baseDirectory);
 
         var publicUrl = s.GetUrl("public_url");
         var defaultPublic = new Uri($"http://localhost:{(ListenAddress.TryParse(listen, out var l) ? l.Port : 8080)}");
@@ -154,7 +154,9 @@ internal static class HostSettingsReader
             return new WebhookAuthSettings();
         }
 
-        var coversEverything = a.GetChoice("scope", "webhooks", "webhooks", "all") == "all";
+        // tools (the default): the webhooks and the endpoints that run what a request sends (template preview)
+        // or spend the operator's resources (render, which may write into a store).
+        var scope = a.GetChoice("scope", "tools", "webhooks", "tools", "all");
         var bearer = a.GetSecret("bearer_token");
         string? user = null, password = null, headerName = null, headerValue = null;
         if (a.GetSection("basic_auth") is { } basic)
@@ -183,7 +185,8 @@ internal static class HostSettingsReader
             BasicPassword = password,
             HeaderName = headerName,
             HeaderValue = headerValue,
-            CoversEverything = coversEverything,
+            CoversEverything = scope == "all",
+            CoversTools = scope != "webhooks",
         };
     }
 

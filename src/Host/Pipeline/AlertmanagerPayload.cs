@@ -29,20 +29,54 @@ internal static class AlertmanagerPayload
 
         using (doc)
         {
-            var root = doc.RootElement;
+            try
+            {
+                return Parse(doc.RootElement);
+            }
+            catch (InvalidOperationException)
+            {
+                // JsonDocument checks structure, not the text inside strings: invalid UTF-8 bytes or a lone
+                // surrogate escape (\ud800) fail only when a string is read. Alertmanager never sends either.
+                throw new PayloadException(
+                    "the body has a string that is not valid UTF-8 text (invalid bytes, or a lone \\uD800-\\uDFFF surrogate escape); send UTF-8 JSON as Alertmanager does");
+            }
+        }
+    }
+
+    private static AlertGroup Parse(JsonElement root)
+    {
+        {
             if (root.ValueKind != JsonValueKind.Object)
             {
                 throw new PayloadException("the body must be a JSON object (Alertmanager's webhook payload)");
             }
 
-            if (root.TryGetProperty("version", out var version) && version.ValueKind == JsonValueKind.String && version.GetString() != "4")
+            if (root.TryGetProperty("version", out var version) && version.ValueKind != JsonValueKind.Null)
             {
-                throw new PayloadException($"version: '{version.GetString()}' is not supported; Promoter reads Alertmanager's webhook payload version 4");
+                // Alertmanager sends "4"; a number is another sender's spelling of the same field and is held to it.
+                var text = version.ValueKind switch
+                {
+                    JsonValueKind.String => version.GetString(),
+                    JsonValueKind.Number => version.GetRawText(),
+                    _ => null,
+                };
+                if (text != "4")
+                {
+                    throw new PayloadException(text is null
+                        ? $"version: expected the string \"4\", found {Describe(version)}"
+                        : $"version: '{text}' is not supported; Promoter reads Alertmanager's webhook payload version 4");
+                }
             }
 
             if (!root.TryGetProperty("alerts", out var alertsElement) || alertsElement.ValueKind != JsonValueKind.Array)
             {
                 throw new PayloadException("alerts: missing or not a list; is this an Alertmanager webhook (webhook_configs)?");
+            }
+
+            if (alertsElement.GetArrayLength() == 0)
+            {
+                // Alertmanager never notifies an empty group; there is nothing to send or record.
+                throw new PayloadException("alerts: the list is empty; there is nothing to send (Alertmanager always sends at least one alert)");
             }
 
             var alerts = new List<Alert>(alertsElement.GetArrayLength());

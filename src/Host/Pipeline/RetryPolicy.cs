@@ -5,8 +5,10 @@ namespace Promoter.Host.Pipeline;
 
 /// <summary>
 /// When to try a failed delivery again: exponential backoff with jitter from <c>initial_backoff</c> up to
-/// <c>max_backoff</c>; a service's own Retry-After wins when it asks for longer. Past the delivery's deadline
-/// (<c>deadline</c>, counted from when the group arrived) there is no next attempt.
+/// <c>max_backoff</c>; a service's own Retry-After (on 429 and on 503, RFC 9110 §10.2.3) wins when it asks for
+/// longer. A wait that would end past the delivery's deadline (<c>deadline</c>, counted from when the group
+/// arrived) is cut to the deadline: one last attempt then, rather than giving up while time is left. At or after
+/// the deadline there is no next attempt.
 /// </summary>
 internal sealed class RetryPolicy(DeliverySettings settings)
 {
@@ -27,7 +29,13 @@ internal sealed class RetryPolicy(DeliverySettings settings)
             delay = retryAfter;
         }
 
+        var deadline = createdAt + settings.Deadline;
+        if (now >= deadline)
+        {
+            return null;
+        }
+
         var next = now + delay;
-        return next > createdAt + settings.Deadline ? null : next;
+        return next > deadline ? deadline : next;
     }
 }

@@ -57,7 +57,16 @@ internal sealed class GoTemplateRenderer : ITemplateRenderer
         foreach (var (name, profile) in profiles)
         {
             var set = DefaultTemplates.CreateSet(profile);
-            foreach (var source in sources)
+            var profileSources = sources;
+            if (profile == FunctionProfile.DingTalk)
+            {
+                // Drop-in: Promoter (Go)'s dingtalk.default.* win over the DingTalk plugin's in this profile (the one
+                // migrated configurations use); the operator's files still come last.
+                profileSources = [.. sources.Take(1 + pluginSources.Count()), new TemplateSource("promoter-go-dingtalk.tmpl", DefaultTemplates.PromoterGoDingTalk),
+                    .. sources.Skip(1 + pluginSources.Count())];
+            }
+
+            foreach (var source in profileSources)
             {
                 try
                 {
@@ -134,11 +143,13 @@ internal sealed class GoTemplateRenderer : ITemplateRenderer
     {
         public string Name => name;
 
-        public string Render(TemplateInput input)
+        public string Render(TemplateInput input) => Render(input, CancellationToken.None);
+
+        public string Render(TemplateInput input, CancellationToken cancellationToken)
         {
             try
             {
-                return set.Execute(name, ToData(input));
+                return set.Execute(name, ToData(input), ExecutionLimits.Default, cancellationToken);
             }
             catch (Templating.TemplateException e)
             {

@@ -17,8 +17,15 @@ internal static class OperationsEndpoints
         app.MapGet("/-/ready", (RuntimeHolder holder) => holder.IsLoaded
             ? Results.Text("Promoter is Ready.\n")
             : Results.Text("Promoter is not ready: configuration not loaded.\n", statusCode: StatusCodes.Status503ServiceUnavailable));
-        app.MapPost("/-/reload", async (RuntimeHolder holder, CancellationToken ct) =>
+        app.MapPost("/-/reload", async (HttpContext context, RuntimeHolder holder, CancellationToken ct) =>
         {
+            // curl -X POST sends no body; a web page could send a form or text/plain in a visitor's browser.
+            if (WebhookAuthenticator.IsCrossSiteForm(context.Request))
+            {
+                return Results.Json(new ErrorBody("error", "reload refused: a cross-site or form POST; send POST /-/reload without a body (curl -X POST) or with Content-Type: application/json"),
+                    WebJson.Api.ErrorBody, statusCode: StatusCodes.Status415UnsupportedMediaType);
+            }
+
             var errors = await holder.ReloadAsync(ct);
             return errors.Count == 0
                 ? Results.Json(new ReloadResult("success", []), WebJson.Api.ReloadResult)

@@ -12,16 +12,13 @@ internal static class ToolsEndpoints
 {
     public static void MapTools(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/render", async (HttpContext context, RuntimeHolder holder, CancellationToken ct) =>
+        app.MapPost("/api/v1/render", async Task<IResult> (HttpContext context, RuntimeHolder holder, CancellationToken ct) =>
         {
-            RenderRequestBody? body;
-            try
+            var (body, error) = await JsonRequest.ReadAsync(context, WebJson.Api.RenderRequestBody, holder.Current.Settings.MaxBodyBytes,
+                "{\"query\": \"rate(http_requests_total[5m]) > 10\"}");
+            if (error is not null)
             {
-                body = await context.Request.ReadFromJsonAsync(WebJson.Api.RenderRequestBody, ct);
-            }
-            catch (System.Text.Json.JsonException e)
-            {
-                return Bad($"the body is not valid JSON: {e.Message}");
+                return error;
             }
 
             if (body is { Dashboard: not null } or { PanelUrl: not null })
@@ -35,6 +32,26 @@ internal static class ToolsEndpoints
             }
 
             var runtime = holder.Current;
+            // Writing into a store spends the operator's storage (and may publish the picture): with auth: configured
+            // only a caller with its credentials may, even when auth.scope: webhooks leaves the endpoint open.
+            if (body.Store is not null && !WebhookAuthenticator.IsAuthorized(context.Request, runtime.Settings.Auth))
+            {
+                var challenge = WebhookAuthenticator.Challenge(runtime.Settings.Auth);
+                if (challenge.Length > 0)
+                {
+                    context.Response.Headers.WWWAuthenticate = challenge;
+                }
+
+                return Results.Json(new ErrorBody("error", "store: saving into a store needs the auth: credentials; send them, or leave store out to get the image itself"),
+                    WebJson.Api.ErrorBody, statusCode: StatusCodes.Status401Unauthorized);
+            }
+
+            Abstractions.Storage.IImageStore? store = null;
+            if (body.Store is not null && !runtime.Stores.TryGetValue(body.Store, out store))
+            {
+                return Bad($"store '{body.Store}' is not configured; configured: {string.Join(", ", runtime.Stores.Keys)}");
+            }
+
             var rendererName = body.Renderer ?? runtime.Renderers.Keys.FirstOrDefault(k => runtime.Renderers[k] is IQueryChartRenderer);
             if (rendererName is null || !runtime.Renderers.TryGetValue(rendererName, out var renderer) || renderer is not IQueryChartRenderer charts)
             {
@@ -70,14 +87,9 @@ internal static class ToolsEndpoints
                     WebJson.Api.ErrorBody, statusCode: StatusCodes.Status502BadGateway);
             }
 
-            if (body.Store is null)
+            if (store is null)
             {
                 return Results.Bytes(image.Content.ToArray(), image.ContentType);
-            }
-
-            if (!runtime.Stores.TryGetValue(body.Store, out var store))
-            {
-                return Bad($"store '{body.Store}' is not configured; configured: {string.Join(", ", runtime.Stores.Keys)}");
             }
 
             var stored = await store.SaveAsync(image.Content, image.ContentType, ct);
@@ -92,16 +104,13 @@ internal static class ToolsEndpoints
     /// </summary>
     public static void MapTemplatePreview(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/templates/preview", async (HttpContext context, RuntimeHolder holder, CancellationToken ct) =>
+        app.MapPost("/api/v1/templates/preview", async Task<IResult> (HttpContext context, RuntimeHolder holder, CancellationToken ct) =>
         {
-            PreviewRequestBody? body;
-            try
+            var (body, error) = await JsonRequest.ReadAsync(context, WebJson.Api.PreviewRequestBody, holder.Current.Settings.MaxBodyBytes,
+                "{\"template\": \"{{ template \\\"__subject\\\" . }}\"}");
+            if (error is not null)
             {
-                body = await context.Request.ReadFromJsonAsync(WebJson.Api.PreviewRequestBody, ct);
-            }
-            catch (System.Text.Json.JsonException e)
-            {
-                return Bad($"the body is not valid JSON: {e.Message}");
+                return error;
             }
 
             if (body is null || string.IsNullOrEmpty(body.Template))
@@ -124,7 +133,8 @@ internal static class ToolsEndpoints
             try
             {
                 var compiled = holder.Current.Templates.Compile("preview", body.Template, body.Profile ?? Abstractions.Templating.TemplateProfiles.Alertmanager);
-                var output = compiled.Render(new Abstractions.Templating.TemplateInput(group));
+                // Bounded like every execution (output, steps, time) and stopped as soon as the caller goes away.
+                var output = compiled.Render(new Abstractions.Templating.TemplateInput(group), ct);
                 return Results.Json(new PreviewResponse(output), WebJson.Api.PreviewResponse);
             }
             catch (Abstractions.Templating.TemplateException e)

@@ -50,9 +50,51 @@ internal static class WebhookAuthenticator
         return false;
     }
 
+    /// <summary>Whether <paramref name="path"/> needs the credentials besides the webhooks (which check them
+    /// themselves): with <c>scope: all</c> the API, the web page and reload; with <c>scope: tools</c> (the default)
+    /// the template preview and render APIs.</summary>
+    public static bool IsProtected(PathString path, WebhookAuthSettings auth)
+    {
+        if (!auth.IsEnabled)
+        {
+            return false;
+        }
+
+        if (auth.CoversEverything && IsProtectedByScopeAll(path))
+        {
+            return true;
+        }
+
+        return auth.CoversTools && (path.StartsWithSegments("/api/v1/templates/preview") || path.StartsWithSegments("/api/v1/render"));
+    }
+
     /// <summary>What <c>auth.scope: all</c> adds to the webhooks: the API, the web page and reload.</summary>
     public static bool IsProtectedByScopeAll(PathString path) =>
         path.StartsWithSegments("/api") || path.StartsWithSegments("/alerts") || path == "/" || path.StartsWithSegments("/-/reload");
+
+    /// <summary>
+    /// A POST a web page could have made in a visitor's browser: the browser says so (Sec-Fetch-Site: cross-site),
+    /// or names an Origin whose host is not the one addressed, or sends a body a plain HTML form can produce.
+    /// </summary>
+    public static bool IsCrossSiteForm(HttpRequest request)
+    {
+        if (request.Headers["Sec-Fetch-Site"].ToString().Equals("cross-site", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        var origin = request.Headers.Origin.ToString();
+        if (origin.Length > 0 && origin != "null" && Uri.TryCreate(origin, UriKind.Absolute, out var o)
+            && !string.Equals(o.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        return origin == "null" || (request.ContentType is { Length: > 0 } ct && !JsonRequest.HasJsonContentType(request)
+            && (ct.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase)
+                || ct.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+                || ct.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase)));
+    }
 
     public static string Challenge(WebhookAuthSettings auth) => auth switch
     {

@@ -38,10 +38,12 @@ internal static partial class WebhookEndpoints
         var runtime = holder.Current;
         var settings = runtime.Settings;
 
-        var label = receiverFromUrl ?? "(payload)";
+        // Metric labels come only from configured receiver names: a label taken from the URL would let anyone
+        // create one series per request (5,000 random names, 5,000 series). Nothing is counted before auth.
+        var label = LabelFor(runtime, receiverFromUrl);
         if (!WebhookAuthenticator.IsAuthorized(context.Request, settings.Auth))
         {
-            Count(metrics, label, "unauthorized");
+            Count(metrics, UnknownLabel, "unauthorized");
             var challenge = WebhookAuthenticator.Challenge(settings.Auth);
             if (challenge.Length > 0)
             {
@@ -52,12 +54,18 @@ internal static partial class WebhookEndpoints
                 "missing or wrong credentials: configure Alertmanager's webhook http_config to match Promoter's auth: section");
         }
 
+        if (!JsonRequest.HasJsonContentType(context.Request))
+        {
+            Count(metrics, label, "invalid");
+            return JsonRequest.UnsupportedMediaType(context.Request, "Alertmanager sends application/json; point a webhook_config at this URL");
+        }
+
         byte[] body;
         try
         {
-            body = await ReadBodyAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted);
+            body = await BoundedBody.ReadAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted);
         }
-        catch (BodyTooLargeException)
+        catch (BoundedBody.TooLargeException)
         {
             Count(metrics, label, "too_large");
             return Error(StatusCodes.Status413PayloadTooLarge,
@@ -81,7 +89,7 @@ internal static partial class WebhookEndpoints
         var route = runtime.FindReceiver(receiverName);
         if (route is null)
         {
-            Count(metrics, receiverName, "unknown_receiver");
+            Count(metrics, UnknownLabel, "unknown_receiver");
             var known = string.Join(", ", runtime.ReceiverNames);
             return Error(StatusCodes.Status404NotFound,
                 $"receiver '{receiverName}' is not configured; configured receivers: {(known.Length == 0 ? "(none)" : known)}");
@@ -99,7 +107,7 @@ internal static partial class WebhookEndpoints
         }
         catch (StateStoreException e)
         {
-            Count(metrics, receiverName, "unavailable");
+            Count(metrics, route.Name, "unavailable");
             LogStoreUnavailable(logger, receiverName, e.Message);
             return Error(StatusCodes.Status503ServiceUnavailable,
                 "the state store is unavailable; Alertmanager will retry", retryAfter: true, context);
@@ -111,11 +119,17 @@ internal static partial class WebhookEndpoints
         }
 
         services.GetRequiredService<IntakeSignal>().Notify();
-        Count(metrics, receiverName, result.Duplicate ? "duplicate" : "accepted");
+        Count(metrics, route.Name, result.Duplicate ? "duplicate" : "accepted");
         metrics.WebhookDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         return Results.Json(new WebhookAccepted(result.Duplicate ? "duplicate" : "accepted", result.GroupId, group.Alerts.Count, route.Channels),
             WebJson.Api.WebhookAccepted);
     }
+
+    private const string UnknownLabel = "unknown";
+
+    /// <summary>The configured receiver a URL names (the catch-all's own name, <c>*</c>, for others), or "unknown".</summary>
+    private static string LabelFor(PromoterRuntime runtime, string? receiverFromUrl) =>
+        receiverFromUrl is null ? UnknownLabel : runtime.FindReceiver(AlertmanagerPayload.UnescapeReceiver(receiverFromUrl))?.Name ?? UnknownLabel;
 
     private static void Count(PromoterMetrics metrics, string receiver, string result) =>
         metrics.WebhooksReceived.Add(1, new TagList { { "receiver", receiver }, { "result", result } });
@@ -129,48 +143,6 @@ internal static partial class WebhookEndpoints
 
         return Results.Json(new ErrorBody("error", message), WebJson.Api.ErrorBody, statusCode: status);
     }
-
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, long max, CancellationToken ct)
-    {
-        if (request.ContentLength > max)
-        {
-            throw new BodyTooLargeException();
-        }
-
-        // Alertmanager always sends Content-Length: read straight into an array of that size. A burst of thousands
-        // of webhooks then leaves no intermediate buffers behind for the garbage collector.
-        if (request.ContentLength is { } length)
-        {
-            // Kestrel frames the body by Content-Length: a client that sends less fails the read as a bad request.
-            var exact = new byte[length];
-            await request.Body.ReadExactlyAsync(exact, ct);
-            return exact;
-        }
-
-        using var buffer = new MemoryStream(4096);
-        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-            {
-                if (buffer.Length + read > max)
-                {
-                    throw new BodyTooLargeException();
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
-        }
-
-        return buffer.ToArray();
-    }
-
-    private sealed class BodyTooLargeException : Exception;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected webhook for {Receiver}: {Error}")]
     private static partial void LogInvalidPayload(ILogger logger, string receiver, string error);

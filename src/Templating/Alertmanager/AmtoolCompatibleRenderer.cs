@@ -81,11 +81,29 @@ public static class DefaultTemplates
     /// <summary>Alertmanager's default template names (__subject, slack.default.title, …), re-authored.</summary>
     public static string Alertmanager => AlertmanagerText.Value;
 
-    /// <summary>A new set of the profile with the default templates parsed.</summary>
+    private static readonly Lazy<string> DingTalkText = new(() => Read("dingtalk-default.tmpl"));
+    private static readonly Lazy<string> PromoterGoDingTalkText = new(() => Read("promoter-go-dingtalk.tmpl"));
+
+    /// <summary>The built-in names of prometheus-webhook-dingtalk (ding.link.*, default.*, legacy.*,
+    /// __text_alert_list…) and Promoter (Go)'s wechat.default.*, re-authored; dingtalk profile only.</summary>
+    public static string DingTalk => DingTalkText.Value;
+
+    /// <summary>Promoter (Go)'s dingtalk.default.title/content, re-authored; dingtalk profile only. A host that adds
+    /// templates of the same names (the DingTalk plugin's) parses this again after them.</summary>
+    public static string PromoterGoDingTalk => PromoterGoDingTalkText.Value;
+
+    /// <summary>A new set of the profile with the default templates parsed: Alertmanager's, and for the dingtalk
+    /// profile the drop-in names of the projects it replaces.</summary>
     public static TemplateSet CreateSet(FunctionProfile profile)
     {
         var set = new TemplateSet(profile);
         set.Parse("default.tmpl", Alertmanager);
+        if (profile == FunctionProfile.DingTalk)
+        {
+            set.Parse("dingtalk-default.tmpl", DingTalk);
+            set.Parse("promoter-go-dingtalk.tmpl", PromoterGoDingTalk);
+        }
+
         return set;
     }
 

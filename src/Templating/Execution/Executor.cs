@@ -21,22 +21,26 @@ internal sealed class Executor
     private readonly IReadOnlyDictionary<string, GoCallable> _funcs;
     private readonly StringBuilder _out;
     private readonly List<(string Name, object? Value)> _vars = [];
+    private readonly ExecutionBudget _budget;
     private Tree _tmpl;
     private Node? _node;
     private int _depth;
 
     private enum Flow { Normal, Break, Continue }
 
-    public Executor(IReadOnlyDictionary<string, Tree> templates, IReadOnlyDictionary<string, GoCallable> funcs, StringBuilder output, Tree tmpl)
+    public Executor(IReadOnlyDictionary<string, Tree> templates, IReadOnlyDictionary<string, GoCallable> funcs, StringBuilder output, Tree tmpl,
+        ExecutionBudget? budget = null)
     {
         _templates = templates;
         _funcs = funcs;
         _out = output;
         _tmpl = tmpl;
+        _budget = budget ?? new ExecutionBudget(ExecutionLimits.Default, CancellationToken.None);
     }
 
     public void Run(object? data)
     {
+        using var scope = _budget.Enter();
         _vars.Add(("$", data));
         Walk(data, _tmpl.Root);
     }
@@ -61,6 +65,8 @@ internal sealed class Executor
     private Flow Walk(object? dot, Node node)
     {
         At(node);
+        // Every node and every loop iteration (each walks its body) is a step: nested loops cannot run unbounded.
+        _budget.Step();
         switch (node)
         {
             case ActionNode a:
@@ -76,6 +82,7 @@ internal sealed class Executor
 
             case TextNode t:
                 _out.Append(t.Text);
+                _budget.CheckOutput(_out.Length);
                 return Flow.Normal;
             case ListNode l:
                 foreach (var n in l.Nodes)
@@ -631,7 +638,16 @@ internal sealed class Executor
 
         try
         {
-            return fn.Invoke(receiver, argv);
+            _budget.Step();
+            var result = fn.Invoke(receiver, argv);
+            // A value that could never be printed within the output limit (a string doubled in a loop) stops here,
+            // before the next doubling needs twice the memory.
+            if (result is string { Length: var length })
+            {
+                ExecutionBudget.CheckValue(length, $"the result of {name}");
+            }
+
+            return result;
         }
         catch (TemplateException)
         {
@@ -774,6 +790,7 @@ internal sealed class Executor
         if (v is string s)
         {
             _out.Append(s);
+            _budget.CheckOutput(_out.Length);
             return;
         }
 
@@ -783,5 +800,6 @@ internal sealed class Executor
         }
 
         GoFmt.PrintValue(_out, v);
+        _budget.CheckOutput(_out.Length);
     }
 }

@@ -144,8 +144,17 @@ internal static class GoFmt
 
                 if (i > start)
                 {
-                    f.Width = int.Parse(format.AsSpan(start, i - start), CultureInfo.InvariantCulture);
-                    f.HasWidth = true;
+                    // Go's parsenum: a number over 1e6 is "too large" and ends the verb (%!(NOVERB)); it also keeps a
+                    // template from asking for a gigabyte of padding (what passes is then held to the output limit).
+                    if (!TryParseNum(format.AsSpan(start, i - start), out var w))
+                    {
+                        i = format.Length;
+                    }
+                    else
+                    {
+                        f.Width = w;
+                        f.HasWidth = true;
+                    }
                 }
             }
 
@@ -180,7 +189,10 @@ internal static class GoFmt
                         i++;
                     }
 
-                    f.Precision = i > start ? int.Parse(format.AsSpan(start, i - start), CultureInfo.InvariantCulture) : 0;
+                    if (i > start && !TryParseNum(format.AsSpan(start, i - start), out f.Precision))
+                    {
+                        i = format.Length;
+                    }
                 }
             }
 
@@ -251,16 +263,47 @@ internal static class GoFmt
         return sb.ToString();
     }
 
+    // Go's fmt.tooLarge: widths and precisions beyond ±1e6 are refused.
+    private const int MaxWidth = 1_000_000;
+
+    /// <summary>Go's parsenum: "too large" is checked before each further digit, so up to 7 digits pass.</summary>
+    private static bool TryParseNum(ReadOnlySpan<char> digits, out int n)
+    {
+        n = 0;
+        foreach (var c in digits)
+        {
+            if (n > MaxWidth)
+            {
+                n = 0;
+                return false;
+            }
+
+            n = (n * 10) + (c - '0');
+        }
+
+        return true;
+    }
+
     private static bool ToIntArg(object? v, out int n)
     {
+        long value;
         switch (v)
         {
-            case long l: n = (int)l; return true;
-            case int i: n = i; return true;
-            case ulong u: n = (int)u; return true;
-            case byte b: n = b; return true;
+            case long l: value = l; break;
+            case int i: value = i; break;
+            case ulong u: value = u > MaxWidth ? long.MaxValue : (long)u; break;
+            case byte b: value = b; break;
             default: n = 0; return false;
         }
+
+        n = 0;
+        if (value is > MaxWidth or < -MaxWidth)
+        {
+            return false;
+        }
+
+        n = (int)value;
+        return true;
     }
 
     private static void Print(StringBuilder sb, object? arg, int verb, Flags f)
@@ -283,6 +326,14 @@ internal static class GoFmt
         if (verb == 'T')
         {
             Pad(sb, GoTypes.Of(arg).Name, f);
+            return;
+        }
+
+        if (verb == 'v' && f.SharpV && arg is not (double or float or System.Numerics.Complex))
+        {
+            var syntax = new StringBuilder();
+            GoSyntax(syntax, arg, GoTypes.Of(arg));
+            Pad(sb, syntax.ToString(), f);
             return;
         }
 
@@ -443,6 +494,143 @@ internal static class GoFmt
                     return;
                 }
         }
+    }
+
+    /// <summary>
+    /// %#v: the value in Go syntax, as fmt prints it (amtool's <c>printf "%#v" .</c> shows template.Data{…}):
+    /// composite values with their type name (template.KV{"a":"b"}, []string{"x"}, template.Alert{Status:"firing", …}),
+    /// nil maps and slices as T(nil), nil in an interface slot as interface {}(nil), strings quoted, and times
+    /// through time.Time's GoString: time.Date(2026, time.November, 21, 22, 45, 2, 568000000, time.UTC).
+    /// </summary>
+    private static void GoSyntax(StringBuilder sb, object? value, GoType slot)
+    {
+        if (value is null)
+        {
+            sb.Append(slot.Kind is GoKind.Map or GoKind.Slice ? $"{slot.Name}(nil)" : slot.Kind == GoKind.Interface ? $"{slot.Name}(nil)" : "<nil>");
+            return;
+        }
+
+        switch (value)
+        {
+            case string s:
+                sb.Append(GoQuote.Quote(s));
+                return;
+            case HtmlString h:
+                sb.Append(GoQuote.Quote(h.Value));
+                return;
+            case UrlString u:
+                sb.Append(GoQuote.Quote(u.Value));
+                return;
+            case bool b:
+                sb.Append(b ? "true" : "false");
+                return;
+            case long or int or ulong or byte:
+                sb.Append(Convert.ToString(value, CultureInfo.InvariantCulture));
+                return;
+            case IGoInteger gi:
+                sb.Append(gi.Value.ToString(CultureInfo.InvariantCulture));
+                return;
+            case double or float or System.Numerics.Complex:
+                Print(sb, value, 'v', default);
+                return;
+            case GoTime t:
+                AppendTimeGoString(sb, t);
+                return;
+        }
+
+        var type = GoTypes.Of(value);
+        switch (type.Kind)
+        {
+            case GoKind.Map:
+                {
+                    sb.Append(type.Name).Append('{');
+                    var first = true;
+                    foreach (var (k, v) in SortedEntries(value))
+                    {
+                        if (!first)
+                        {
+                            sb.Append(", ");
+                        }
+
+                        first = false;
+                        GoSyntax(sb, k, type.Key ?? GoType.String);
+                        sb.Append(':');
+                        GoSyntax(sb, v, type.Elem ?? GoType.Any);
+                    }
+
+                    sb.Append('}');
+                    return;
+                }
+
+            case GoKind.Slice when value is IEnumerable e:
+                {
+                    sb.Append(type.Name).Append('{');
+                    var first = true;
+                    foreach (var item in e)
+                    {
+                        if (!first)
+                        {
+                            sb.Append(", ");
+                        }
+
+                        first = false;
+                        GoSyntax(sb, item, type.Elem ?? GoType.Any);
+                    }
+
+                    sb.Append('}');
+                    return;
+                }
+
+            case GoKind.Struct:
+                {
+                    var members = GoMembers.For(value.GetType());
+                    sb.Append(type.Name).Append('{');
+                    var first = true;
+                    foreach (var field in members.PrintedFields)
+                    {
+                        var fieldValue = field.Get(value);
+                        if (field.OmitWhenEmpty && !GoTypes.IsTrue(fieldValue))
+                        {
+                            continue;
+                        }
+
+                        if (!first)
+                        {
+                            sb.Append(", ");
+                        }
+
+                        first = false;
+                        sb.Append(field.Name).Append(':');
+                        GoSyntax(sb, fieldValue, fieldValue is null ? GoType.Any : GoTypes.Of(fieldValue));
+                    }
+
+                    sb.Append('}');
+                    return;
+                }
+
+            default:
+                Print(sb, value, 'v', default);
+                return;
+        }
+    }
+
+    private static readonly string[] MonthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+    /// <summary>time.Time's GoString.</summary>
+    private static void AppendTimeGoString(StringBuilder sb, GoTime t)
+    {
+        var month = t.Month().Value;
+        sb.Append("time.Date(").Append(t.Year().ToString(CultureInfo.InvariantCulture)).Append(", ");
+        sb.Append(month is >= 1 and <= 12 ? "time." + MonthNames[month - 1] : month.ToString(CultureInfo.InvariantCulture));
+        foreach (var part in new[] { t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond() })
+        {
+            sb.Append(", ").Append(part.ToString(CultureInfo.InvariantCulture));
+        }
+
+        var location = t.Location();
+        sb.Append(", ").Append(ReferenceEquals(location, GoLocation.Utc) ? "time.UTC"
+            : ReferenceEquals(location, GoLocation.Local) ? "time.Local"
+            : $"time.Location({GoQuote.Quote(location.Name)})").Append(')');
     }
 
     /// <summary>Map entries in Go's fmtsort order: numbers numerically, strings byte-wise.</summary>

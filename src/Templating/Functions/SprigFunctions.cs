@@ -54,7 +54,12 @@ internal static class SprigFunctions
     [TemplateFunction("contains")] public static bool Contains(string substr, string s) => s.Contains(substr, StringComparison.Ordinal);
     [TemplateFunction("hasPrefix")] public static bool HasPrefix(string prefix, string s) => s.StartsWith(prefix, StringComparison.Ordinal);
     [TemplateFunction("hasSuffix")] public static bool HasSuffix(string suffix, string s) => s.EndsWith(suffix, StringComparison.Ordinal);
-    [TemplateFunction("repeat")] public static string Repeat(long count, string s) => string.Concat(Enumerable.Repeat(s, (int)Math.Clamp(count, 0, 10000)));
+    [TemplateFunction("repeat")] public static string Repeat(long count, string s)
+    {
+        // Checked before allocating: `repeat 10000 (repeat 10000 "x")` would otherwise build 200 MB in one call.
+        ExecutionBudget.CheckValue(count <= 0 || s.Length == 0 ? 0 : count > int.MaxValue ? long.MaxValue : count * s.Length, "repeat");
+        return count <= 0 || s.Length == 0 ? "" : new StringBuilder(s.Length * (int)count).Insert(0, s, (int)count).ToString();
+    }
     [TemplateFunction("replace")] public static string Replace(string old, string @new, string s) => old.Length == 0 ? s : s.Replace(old, @new, StringComparison.Ordinal);
     [TemplateFunction("nospace")] public static string NoSpace(string s) => new(s.Where(c => !char.IsWhiteSpace(c)).ToArray());
     [TemplateFunction("trunc")] public static string Trunc(long c, string s) => c < 0 ? (s.Length + c > 0 ? s[(int)(s.Length + c)..] : s) : (s.Length > c ? s[..(int)c] : s);
@@ -78,7 +83,12 @@ internal static class SprigFunctions
     [TemplateFunction("quote")] public static string Quote(params object?[] s) => string.Join(' ', s.Where(x => x is not null).Select(x => Parsing.GoQuote.Quote(ToStr(x))));
     [TemplateFunction("squote")] public static string SQuote(params object?[] s) => string.Join(' ', s.Where(x => x is not null).Select(x => "'" + ToStr(x) + "'"));
     [TemplateFunction("cat")] public static string Cat(params object?[] v) => string.Join(' ', v.Where(x => x is not null).Select(x => GoFmt.ToText(x)));
-    [TemplateFunction("indent")] public static string Indent(long spaces, string s) => new string(' ', (int)spaces) + s.Replace("\n", "\n" + new string(' ', (int)spaces), StringComparison.Ordinal);
+    [TemplateFunction("indent")] public static string Indent(long spaces, string s)
+    {
+        spaces = Math.Max(spaces, 0);
+        ExecutionBudget.CheckValue(s.Length + (spaces * (s.AsSpan().Count('\n') + 1)), "indent");
+        return new string(' ', (int)spaces) + s.Replace("\n", "\n" + new string(' ', (int)spaces), StringComparison.Ordinal);
+    }
     [TemplateFunction("nindent")] public static string NIndent(long spaces, string s) => "\n" + Indent(spaces, s);
     [TemplateFunction("plural")] public static string Plural(string one, string many, long count) => count == 1 ? one : many;
     [TemplateFunction("wrap")] public static string Wrap(long width, string s) => s;

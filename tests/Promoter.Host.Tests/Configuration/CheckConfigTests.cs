@@ -60,3 +60,53 @@ public sealed class CheckConfigTests
         Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal);
     }
 }
+
+public sealed class CheckConfigTemplateTests
+{
+    [Theory]
+    // Channels that fall back to a built-in message at run time: check-config is where the typo must show.
+    [InlineData("dingtalk", "url: \"https://oapi.dingtalk.com/robot/send?access_token=abcdef0123456789\", template: { text: '{{ .Alerts' }", "template.text")]
+    [InlineData("slack", "webhook_url: \"https://hooks.slack.com/services/T0/B0/abcdefabcdef\", template: { title: '{{ if }}' }", "template.title")]
+    [InlineData("webhook", "url: \"http://127.0.0.1:9/x\", template: { body: '{{ nosuchfunc . }}' }", "template.body")]
+    [InlineData("dingtalk", "url: \"https://oapi.dingtalk.com/robot/send?access_token=abcdef0123456789\", template: { profile: alertmanager, text: '{{ repeat 2 \"x\" }}' }", "template.text")]
+    public async Task CheckConfig_ChannelTemplateDoesNotParse_ExitsOneNamingIt(string type, string options, string key)
+    {
+        var dir = TestPaths.NewTempDirectory("promoter-check");
+        var path = Path.Combine(dir, "config.yaml");
+        await File.WriteAllTextAsync(path, $$"""
+            channels:
+              c: { type: {{type}}, {{options}} }
+            receivers:
+              - name: r
+                channels: [c]
+            """);
+        await using var process = ChildProcess.Start("dotnet", [Path.Combine(TestPaths.HostBinDirectory, "promoter.dll"), "check-config", path], workingDirectory: dir);
+
+        var code = await process.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(code == 1, process.Output);
+        Assert.Contains($"channels.c.{key}", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("configuration is valid", process.Output, StringComparison.Ordinal);
+    }
+}
+
+public sealed class DataFlagTests
+{
+    [Theory]
+    // --data, like every path flag, is relative to the current directory; data_dir: in the file to the file's folder.
+    [InlineData("state-here", "data_dir: from-file\n", "cwd", "state-here")]
+    [InlineData(null, "data_dir: from-file\n", "config", "from-file")]
+    [InlineData(null, "", "config", "data")]
+    public void Load_DataFlagOrKey_ResolvedFromTheRightFolder(string? flag, string yaml, string root, string expected)
+    {
+        var configDir = TestPaths.NewTempDirectory("promoter-datacfg");
+        var path = Path.Combine(configDir, "config.yaml");
+        File.WriteAllText(path, yaml + "channels:\n  l: { type: log }\nreceivers:\n  - name: r\n    channels: [l]\n");
+
+        var loaded = Promoter.Host.Configuration.ConfigLoader.Load(path, new Promoter.Host.Configuration.ConfigOverrides(DataDirectory: flag));
+
+        Assert.NotNull(loaded.Settings);
+        var baseDir = root == "cwd" ? Directory.GetCurrentDirectory() : configDir;
+        Assert.Equal(Path.GetFullPath(expected, baseDir), loaded.Settings.DataDirectory);
+    }
+}

@@ -186,7 +186,7 @@ public sealed class WebhookAuthAndLimitTests
 
         await File.WriteAllTextAsync(promoter.ConfigPath, Config.Replace("auth: { bearer_token: \"t0ken-for-tests\" }\n", "", StringComparison.Ordinal).Replace("name: ops", "name: ops2", StringComparison.Ordinal));
         using var good = await promoter.Http.PostAsync("-/reload", null);
-        using var renamed = await promoter.PostWebhookAsync("ops2", """{"alerts":[],"groupKey":"x"}""");
+        using var renamed = await promoter.PostWebhookAsync("ops2", """{"alerts":[{"status":"firing","labels":{"alertname":"A"},"startsAt":"2026-11-21T22:45:02Z"}],"groupKey":"x"}""");
         Assert.Equal(HttpStatusCode.OK, good.StatusCode);
         Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
     }
@@ -228,7 +228,7 @@ public sealed class WebhookAuthAndLimitTests
         for (var i = 0; i < 100 && status != HttpStatusCode.OK; i++)
         {
             await Task.Delay(100);
-            using var response = await promoter.PostWebhookAsync("after-hup", """{"alerts":[],"groupKey":"x"}""");
+            using var response = await promoter.PostWebhookAsync("after-hup", """{"alerts":[{"status":"firing","labels":{"alertname":"A"},"startsAt":"2026-11-21T22:45:02Z"}],"groupKey":"x"}""");
             status = response.StatusCode;
         }
 

@@ -129,6 +129,60 @@ public abstract class ChannelConformance : IAsyncLifetime
         AssertNoSecrets(result, context);
     }
 
+    [Theory]
+    [InlineData("7", 7)]
+    [InlineData("120", 120)]
+    public async Task Send_503WithRetryAfter_TransientWithThatDelay(string header, int seconds)
+    {
+        Server.Respond(503, "maintenance", "text/plain", new Dictionary<string, string> { ["Retry-After"] = header });
+        var (result, context) = await SendAsync(Server.BaseUrl);
+        Assert.Equal(FailureReason.Transient, result.Failure);
+        Assert.Equal(TimeSpan.FromSeconds(seconds), result.RetryAfter);
+        AssertNoSecrets(result, context);
+    }
+
+    [Theory]
+    [InlineData(200)]
+    [InlineData(400)]
+    [InlineData(404)]
+    [InlineData(500)]
+    public async Task Send_ServiceEchoesPathAndQuery_NoSecretInResultOrLogs(int status)
+    {
+        Server.RespondEchoingPathAndQuery(status);
+        var (result, context) = await SendAsync(Server.BaseUrl);
+        // Secrets holds the tokens themselves, not the URLs carrying them: an echo of the path and query must
+        // not bring any of them back.
+        AssertNoSecrets(result, context);
+    }
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(200)]
+    public async Task Send_ServiceAnswersHugeBody_ReadBoundedAndExcerptShort(int status)
+    {
+        const long offered = 200L * 1024 * 1024;
+        await using var huge = HugeBodyServer.Start(status, offered);
+        var (result, context) = await SendAsync(huge.BaseUrl);
+        Assert.True(result.Message.Length < 2000, $"message of {result.Message.Length} characters");
+        // What the client's socket accepted before it closed: its bounded read plus kernel buffers, not 200 MiB.
+        await Task.Delay(200);
+        Assert.True(huge.BytesSent < 16L * 1024 * 1024, $"the channel read {huge.BytesSent} bytes of {offered}");
+        AssertNoSecrets(result, context);
+    }
+
+    [Fact]
+    public async Task Send_AnyRequest_BodyHasContentLengthNotChunked()
+    {
+        Server.Respond(200, SuccessResponse.Body, SuccessResponse.ContentType);
+        var (result, _) = await SendAsync(Server.BaseUrl);
+        Assert.True(result.IsSuccess, result.ToString());
+        foreach (var request in Server.Requests.Where(r => r.Method == "POST"))
+        {
+            Assert.True(request.Header("Content-Length") is not null, $"{request.Method} {request.PathAndQuery} went without Content-Length");
+            Assert.Equal(request.Body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), request.Header("Content-Length"));
+        }
+    }
+
     [Fact]
     public async Task Send_429WithoutRetryAfter_RateLimited()
     {

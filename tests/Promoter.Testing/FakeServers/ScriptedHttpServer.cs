@@ -12,6 +12,7 @@ public sealed class ScriptedHttpServer : LoopbackHttpServer
     private readonly ConcurrentQueue<ReceivedRequest> _requests = new();
     private volatile ScriptedResponse _response = new(200, "", "text/plain");
     private volatile bool _neverAnswer;
+    private volatile bool _echoPathAndQuery;
 
     private ScriptedHttpServer()
     {
@@ -31,15 +32,35 @@ public sealed class ScriptedHttpServer : LoopbackHttpServer
         IReadOnlyDictionary<string, string>? headers = null)
     {
         _neverAnswer = false;
+        _echoPathAndQuery = false;
         _response = new ScriptedResponse(status, body, contentType, headers);
     }
 
     /// <summary>Accept requests but never answer (until the client gives up or the server stops).</summary>
     public void NeverAnswer() => _neverAnswer = true;
 
+    /// <summary>Answer with <paramref name="status"/> and a body that repeats the request's path and query, as some
+    /// gateways and error pages do: a robot URL's token then comes back in pieces, never as the whole URL.</summary>
+    public void RespondEchoingPathAndQuery(int status)
+    {
+        Respond(status, "", "text/plain");
+        _echoPathAndQuery = true;
+    }
+
     protected override async Task HandleAsync(HttpContext context)
     {
+        // As PHP behind FastCGI and several gateways behave (Microsoft Teams answers "Empty Payload"): a body sent
+        // chunked, without Content-Length, does not arrive. The stand-in refuses it so that no channel regresses.
+        var chunked = context.Request.Headers.TransferEncoding.ToString().Contains("chunked", StringComparison.OrdinalIgnoreCase);
         _requests.Enqueue(await ReceivedRequest.ReadAsync(context.Request));
+        if (chunked || (HttpMethods.IsPost(context.Request.Method) && context.Request.ContentLength is null))
+        {
+            context.Response.StatusCode = StatusCodes.Status411LengthRequired;
+            context.Response.ContentType = "text/plain";
+            await context.Response.WriteAsync("stand-in: a POST body must come with Content-Length (it was sent chunked)");
+            return;
+        }
+
         if (_neverAnswer)
         {
             try
@@ -61,6 +82,12 @@ public sealed class ScriptedHttpServer : LoopbackHttpServer
         }
 
         context.Response.ContentType = r.ContentType;
+        if (_echoPathAndQuery)
+        {
+            await context.Response.WriteAsync($"no such robot: {context.Request.Path}{context.Request.QueryString}");
+            return;
+        }
+
         await context.Response.WriteAsync(r.Body);
     }
 
