@@ -91,6 +91,7 @@ internal static partial class ServeCommand
         app.MapHistory();
         app.MapTools();
         app.MapTemplatePreview();
+        app.MapGrafanaImages();
         app.MapUi();
 
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>

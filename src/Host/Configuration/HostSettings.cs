@@ -20,7 +20,13 @@ internal sealed record HostSettings
     public IReadOnlyList<PluginSection> Stores { get; init; } = [];
     public IReadOnlyList<PluginSection> Channels { get; init; } = [];
     public IReadOnlyList<ReceiverSettings> Receivers { get; init; } = [];
+
+    /// <summary><c>grafana_images</c>: which renderer and store serve <c>POST /grafana-images</c>; null when it is off.</summary>
+    public GrafanaImagesSettings? GrafanaImages { get; init; }
 }
+
+/// <summary>The renderer (a <c>type: grafana</c> one) and the store behind <c>POST /grafana-images</c>.</summary>
+internal sealed record GrafanaImagesSettings(string Renderer, string Store);
 
 internal sealed record WebhookAuthSettings
 {

@@ -83,6 +83,8 @@ internal static class HostSettingsReader
             sections[kind] = ReadPluginSections(s, kind, diagnostics, readSecretFile);
         }
 
+        var grafanaImages = ReadGrafanaImages(s.GetSection("grafana_images"), sections);
+
         var receivers = ReadReceivers(s, diagnostics, readSecretFile);
         CheckReferences(receivers, sections, diagnostics);
 
@@ -104,7 +106,45 @@ internal static class HostSettingsReader
             Stores = sections["stores"],
             Channels = sections["channels"],
             Receivers = receivers,
+            GrafanaImages = grafanaImages,
         };
+    }
+
+    /// <summary>
+    /// <c>grafana_images: { renderer: grafana, store: local }</c> turns on grafana-images' API: the renderer must be a
+    /// <c>type: grafana</c> one (it fetches or draws the panel), the store keeps the image with its own retention.
+    /// </summary>
+    private static GrafanaImagesSettings? ReadGrafanaImages(PluginSettings? g, Dictionary<string, List<PluginSection>> sections)
+    {
+        if (g is null)
+        {
+            return null;
+        }
+
+        var renderer = g.RequireString("renderer", "name a renderer of type grafana, such as renderer: grafana");
+        var store = g.RequireString("store", "name the store that keeps the images, such as store: local");
+        var section = renderer is null ? null : sections["renderers"].FirstOrDefault(r => r.Name == renderer);
+        if (renderer is not null && section is null)
+        {
+            g.AddError("renderer", $"renderer '{renderer}' is not defined",
+                "define it under renderers:, such as renderers: { grafana: { type: grafana, url: http://grafana:3000 } }");
+            renderer = null;
+        }
+        else if (section is not null && section.Type != "grafana")
+        {
+            g.AddError("renderer", $"renderer '{renderer}' is of type {section.Type}; grafana-images needs a renderer of type grafana",
+                $"name one of: {string.Join(", ", sections["renderers"].Where(r => r.Type == "grafana").Select(r => r.Name).DefaultIfEmpty("(none yet: add one with type: grafana)"))}");
+            renderer = null;
+        }
+
+        if (store is not null && !sections["stores"].Any(st => st.Name == store))
+        {
+            g.AddError("store", $"store '{store}' is not defined",
+                sections["stores"].Count == 0 ? "define it under stores: first" : $"use one of: {string.Join(", ", sections["stores"].Select(st => st.Name))}");
+            store = null;
+        }
+
+        return renderer is null || store is null ? null : new GrafanaImagesSettings(renderer, store);
     }
 
     private static WebhookAuthSettings ReadAuth(PluginSettings? a)
