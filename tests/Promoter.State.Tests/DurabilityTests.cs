@@ -70,7 +70,7 @@ public sealed class DurabilityTests
             DedupeKey.Compute(g), TimeSpan.FromMinutes(5)), None)).Duplicate);
         await using var c = new SqliteConnection($"Data Source={t.DatabasePath}");
         c.Open();
-        Assert.Equal("1", Scalar(c, "SELECT group_concat(version) FROM schema_version"));
+        Assert.Equal("1,2", Scalar(c, "SELECT group_concat(version) FROM schema_version"));
         Assert.Equal("wal", Scalar(c, "PRAGMA journal_mode"));
     }
 

@@ -91,6 +91,7 @@ internal static partial class ServeCommand
         app.MapHistory();
         app.MapTools();
         app.MapTemplatePreview();
+        app.MapGrafanaImages();
         app.MapUi();
 
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
@@ -146,7 +147,10 @@ internal static partial class ServeCommand
         services.AddSingleton<IStateStore>(sp => SqliteStateStore.Open(settings.SqlitePath, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<SqliteStateStore>>()));
         services.AddSingleton<IntakeSignal>();
-        services.AddSingleton<GroupImageRenderer>();
+        services.AddSingleton<ChartBytes>();
+        services.AddSingleton<ChartStage>();
+        services.AddSingleton<ChannelImages>();
+        services.AddSingleton<ChannelPacing>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddSingleton<RenderAhead>();
         services.AddHostedService(sp => sp.GetRequiredService<RenderAhead>());

@@ -76,6 +76,12 @@ internal static class SqliteSchema
             CREATE INDEX ix_alert_history_group ON alert_history (group_id);
             CREATE INDEX ix_alert_history_received ON alert_history (received_at);
             """),
+        new(2, "claim by group key; delivery notes", """
+            -- The claim's "oldest pending delivery of each group to each channel" and a channel's backlog for a digest.
+            CREATE INDEX ix_deliveries_pending ON deliveries (state, channel, group_key);
+            -- How a delivery went out when not on its own (for example inside a storm digest).
+            ALTER TABLE deliveries ADD COLUMN note TEXT NULL;
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;
