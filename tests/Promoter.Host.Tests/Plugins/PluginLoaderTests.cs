@@ -183,7 +183,7 @@ public sealed class PluginLoaderTests(TestPluginBuilds builds)
         var error = Assert.Single(await holder.ReloadAsync());
 
         Assert.Contains("no store plugin handles type 's4'", error.ToString(), StringComparison.Ordinal);
-        Assert.Contains("use one of: local, s3", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("use one of: azure_blob, local, s3", error.ToString(), StringComparison.Ordinal);
         Assert.Equal(PluginState.Available, Assert.Single(catalog.Plugins, p => p.Id == "promoter.storage.s3").State);
     }
 
