@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Promoter.Abstractions.Channels;
@@ -41,6 +40,9 @@ internal sealed class DingTalkChannel : IChannel
     }
 
     public string Name { get; }
+
+    /// <summary>The robot's pace (DingTalk: 20 a minute), so that the host digests a storm instead of queueing it.</summary>
+    public ChannelRateLimit RateLimit => new(_options.MessagesPerMinute, TimeSpan.FromMinutes(1));
 
     public async ValueTask<DeliveryResult> SendAsync(Notification notification, CancellationToken cancellationToken)
     {
@@ -86,15 +88,12 @@ internal sealed class DingTalkChannel : IChannel
 
     private async Task<DeliveryResult> PostAsync(DingTalkPart part, CancellationToken cancellationToken)
     {
-        var at = part.Mentions
-            ? new DingTalkAt(_options.AtMobiles, _options.AtUserIds, _options.AtAll)
-            : new DingTalkAt([], [], false);
-        var message = new DingTalkMarkdownMessage(new DingTalkMarkdown(part.Title, part.Text), at);
+        var message = new DingTalkMarkdownMessage(new DingTalkMarkdown(part.Title, part.Text), part.At);
         var url = _signer?.SignedUrl(_options.RobotUrl, _time.GetUtcNow()) ?? _options.RobotUrl;
-        using var request = new HttpRequestMessage(HttpMethod.Post, url)
-        {
-            Content = JsonContent.Create(message, DingTalkJsonContext.Default.DingTalkMarkdownMessage),
-        };
+        // Serialized up front so that the request carries a Content-Length (no chunked upload).
+        using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(message, DingTalkJsonContext.Default.DingTalkMarkdownMessage));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
         var exchange = await _http.SendAsync(request, Service, cancellationToken).ConfigureAwait(false);
         if (exchange.Failure is { } failure)
         {

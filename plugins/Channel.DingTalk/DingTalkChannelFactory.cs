@@ -31,7 +31,7 @@ internal sealed class DingTalkChannelFactory : IChannelFactory
 
         var redactor = new SecretRedactor(setup.Settings.Secrets);
         var http = new ChannelHttp(services, HttpClientName, options.Timeout, redactor);
-        var composer = new DingTalkMessageComposer(setup.Name, setup.Settings.Path, options, setup.Templates, logger);
+        var composer = new DingTalkMessageComposer(setup.Name, setup.Settings.Path, options, setup.Templates, logger, setup.PublicUrl);
         RobotPacers pacers;
         lock (_gate)
         {

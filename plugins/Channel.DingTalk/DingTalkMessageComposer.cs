@@ -7,7 +7,7 @@ using Promoter.Abstractions.Templating;
 namespace Promoter.Channel.DingTalk;
 
 /// <summary>One robot message: a part of a notification that may have been split.</summary>
-internal sealed record DingTalkPart(string Title, string Text, bool Mentions);
+internal sealed record DingTalkPart(string Title, string Text, DingTalkAt At);
 
 /// <summary>
 /// Renders a notification into one or more markdown messages: the templates (or the built-in message when
@@ -23,31 +23,86 @@ internal sealed class DingTalkMessageComposer
     private readonly DingTalkOptions _options;
     private readonly ICompiledTemplate? _title;
     private readonly ICompiledTemplate? _text;
+    private readonly ICompiledTemplate? _digestTitle;
+    private readonly ICompiledTemplate? _digestText;
+    private readonly ChatMentionResolver _mentions;
+    private readonly Uri? _publicUrl;
     private readonly ILogger _logger;
 
-    public DingTalkMessageComposer(string channel, string path, DingTalkOptions options, ITemplateRenderer templates, ILogger logger)
+    // The notification being composed: its digest picks the templates, its people are mentioned in the first part.
+    private Notification? _current;
+    private DingTalkAt _at = new([], [], false);
+
+    public DingTalkMessageComposer(string channel, string path, DingTalkOptions options, ITemplateRenderer templates, ILogger logger, Uri? publicUrl = null)
     {
         _channel = channel;
         _options = options;
         _logger = logger;
+        _publicUrl = publicUrl;
         _title = Compile(templates, path + ".template.title", options.TitleTemplate);
         _text = Compile(templates, path + ".template.text", options.TextTemplate);
+        _digestTitle = Compile(templates, path + ".digest_template.title", options.DigestTitleTemplate);
+        _digestText = Compile(templates, path + ".digest_template.text", options.DigestTextTemplate);
+        var mentionTemplate = options.Mentions.Template is { } m ? Compile(templates, path + ".mention_template", m) : null;
+        _mentions = new ChatMentionResolver(options.Mentions, mentionTemplate, e => DingTalkLog.TemplateFailed(_logger, _channel, path + ".mention_template", e));
     }
 
     public IReadOnlyList<DingTalkPart> Compose(Notification notification)
     {
+        lock (_mentions)
+        {
+            _current = notification;
+            _at = People(notification);
+            try
+            {
+                return ComposeCurrent(notification);
+            }
+            finally
+            {
+                _current = null;
+            }
+        }
+    }
+
+    private IReadOnlyList<DingTalkPart> ComposeCurrent(Notification notification)
+    {
         var group = notification.Group;
-        var title = Render(_title, group, notification.Images, BuiltInTitle);
-        var whole = Decorate(Render(_text, group, notification.Images, BuiltInText), notification.Notes, mentions: true);
+        var none = new DingTalkAt([], [], false);
+        var title = Render(notification.Digest is null ? _title : _digestTitle, group, notification.Images, BuiltInTitle);
+        var whole = Decorate(Render(notification.Digest is null ? _text : _digestText, group, notification.Images, BuiltInText), notification.Notes, mentions: true);
         var size = Encoding.UTF8.GetByteCount(whole);
         if (size <= _options.MaxBytes || group.Alerts.Count == 0)
         {
-            return [new DingTalkPart(title, size <= _options.MaxBytes ? whole : Truncate(whole, group), true)];
+            return [new DingTalkPart(title, size <= _options.MaxBytes ? whole : Truncate(whole, group), _at)];
         }
 
         var chunks = SplitAtAlerts(notification);
         DingTalkLog.Split(_logger, _channel, size, _options.MaxBytes, chunks.Count);
-        return chunks.Select((text, i) => new DingTalkPart($"{title} ({i + 1}/{chunks.Count})", text, i == 0)).ToList();
+        return chunks.Select((text, i) => new DingTalkPart($"{title} ({i + 1}/{chunks.Count})", text, i == 0 ? _at : none)).ToList();
+    }
+
+    /// <summary>Who the notification pings: the configured people and those named by the data; nobody on a resolved
+    /// notification unless mention_on_resolved.</summary>
+    private DingTalkAt People(Notification notification)
+    {
+        if (!_mentions.Mentions(notification))
+        {
+            return new DingTalkAt([], [], false);
+        }
+
+        var fromData = _mentions.FromData(notification, new TemplateInput(notification.Group) { Extras = Extras(notification) });
+        var mobiles = _options.AtMobiles.Concat(fromData.Where(ChatMentionResolver.IsMobile)).Distinct(StringComparer.Ordinal).ToList();
+        var users = _options.AtUserIds.Concat(fromData.Where(e => !ChatMentionResolver.IsMobile(e) && !ChatMentionResolver.IsAll(e)))
+            .Distinct(StringComparer.Ordinal).ToList();
+        return new DingTalkAt(mobiles, users, _options.AtAll || fromData.Any(ChatMentionResolver.IsAll));
+    }
+
+    private Dictionary<string, object?> Extras(Notification notification)
+    {
+        var extras = ChatTemplateExtras.For(notification.Group, _options.Lang, _options.TimeZone, _publicUrl, notification.Digest);
+        extras["AtMobiles"] = _at.AtMobiles;
+        extras["AtUserIds"] = _at.AtUserIds;
+        return extras;
     }
 
     /// <summary>Greedily packs consecutive alerts into parts that each fit the limit.</summary>
@@ -98,7 +153,7 @@ internal sealed class DingTalkMessageComposer
         var sub = group with { Alerts = alerts, Status = alerts.Any(a => a.IsFiring) ? "firing" : "resolved" };
         var images = notification.Images.Where(i => i.AlertIndex >= from && i.AlertIndex < to)
             .Select(i => i with { AlertIndex = i.AlertIndex - from }).ToList();
-        return Decorate(Render(_text, sub, images, BuiltInText), first ? notification.Notes : [], mentions: first);
+        return Decorate(Render(notification.Digest is null ? _text : _digestText, sub, images, BuiltInText), first ? notification.Notes : [], mentions: first);
     }
 
     private string Truncate(string text, AlertGroup group)
@@ -145,7 +200,7 @@ internal sealed class DingTalkMessageComposer
 
         if (mentions)
         {
-            var missing = _options.AtMobiles.Concat(_options.AtUserIds)
+            var missing = _at.AtMobiles.Concat(_at.AtUserIds)
                 .Where(m => !text.Contains("@" + m, StringComparison.Ordinal)).ToList();
             if (missing.Count > 0)
             {
@@ -172,10 +227,10 @@ internal sealed class DingTalkMessageComposer
                 var input = new TemplateInput(group)
                 {
                     Images = images,
-                    Extras = new Dictionary<string, object?>
+                    Extras = _current is { } n ? Extras(n) : new Dictionary<string, object?>
                     {
-                        ["AtMobiles"] = _options.AtMobiles,
-                        ["AtUserIds"] = _options.AtUserIds,
+                        ["AtMobiles"] = _at.AtMobiles,
+                        ["AtUserIds"] = _at.AtUserIds,
                     },
                 };
                 var rendered = template.Render(input);

@@ -6,8 +6,8 @@ namespace Promoter.Channel.DingTalk;
 /// <summary>The options of a <c>type: dingtalk</c> channel.</summary>
 internal sealed record DingTalkOptions
 {
-    public const string DefaultTitleTemplate = "{{ template \"dingtalk.default.title\" . }}";
-    public const string DefaultTextTemplate = "{{ template \"dingtalk.default.content\" . }}";
+    /// <summary>The built-in templates for a language: dingtalk.default.zh.title, dingtalk.digest.en.content, ….</summary>
+    public static string DefaultTemplate(string kind, string lang, string part) => $"{{{{ template \"dingtalk.{kind}.{lang}.{part}\" . }}}}";
 
     /// <summary>DingTalk refuses a message over 20,000 bytes (errcode 460101).</summary>
     public const int MaxMessageBytes = 20_000;
@@ -18,8 +18,13 @@ internal sealed record DingTalkOptions
     public IReadOnlyList<string> AtMobiles { get; init; } = [];
     public IReadOnlyList<string> AtUserIds { get; init; } = [];
     public bool AtAll { get; init; }
-    public string TitleTemplate { get; init; } = DefaultTitleTemplate;
-    public string TextTemplate { get; init; } = DefaultTextTemplate;
+    public ChatMentionOptions Mentions { get; init; } = new();
+    public string Lang { get; init; } = "zh";
+    public string TimeZone { get; init; } = "Asia/Shanghai";
+    public string TitleTemplate { get; init; } = DefaultTemplate("default", "zh", "title");
+    public string TextTemplate { get; init; } = DefaultTemplate("default", "zh", "content");
+    public string DigestTitleTemplate { get; init; } = DefaultTemplate("digest", "zh", "title");
+    public string DigestTextTemplate { get; init; } = DefaultTemplate("digest", "zh", "content");
     public string TemplateProfile { get; init; } = TemplateProfiles.Alertmanager;
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
     public int MessagesPerMinute { get; init; } = 20;
@@ -36,17 +41,27 @@ internal sealed record DingTalkOptions
         var atMobiles = s.GetStringList("at_mobiles");
         var atUserIds = s.GetStringList("at_user_ids");
         var atAll = s.GetBool("at_all", false);
+        var mentions = ChatMentionOptions.Read(s);
+        var lang = s.GetChoice("lang", "zh", "zh", "en");
+        var timeZone = ChatMentionOptions.ReadTimeZone(s, lang);
         var timeout = s.GetDuration("timeout", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
         var perMinute = s.GetInt("messages_per_minute", 20, 1, 20);
         var maxQueueWait = s.GetDuration("max_queue_wait", TimeSpan.FromSeconds(30), TimeSpan.Zero, TimeSpan.FromMinutes(10));
         var maxBytes = s.GetInt("max_bytes", MaxMessageBytes, 1000, MaxMessageBytes);
 
-        string title = DefaultTitleTemplate, text = DefaultTextTemplate, profile = TemplateProfiles.Alertmanager;
+        string title = DefaultTemplate("default", lang, "title"), text = DefaultTemplate("default", lang, "content"), profile = TemplateProfiles.Alertmanager;
         if (s.GetSection("template") is { } t)
         {
             title = t.GetString("title") ?? title;
             text = t.GetString("text") ?? text;
             profile = t.GetChoice("profile", TemplateProfiles.Alertmanager, TemplateProfiles.Alertmanager, TemplateProfiles.DingTalk);
+        }
+
+        string digestTitle = DefaultTemplate("digest", lang, "title"), digestText = DefaultTemplate("digest", lang, "content");
+        if (s.GetSection("digest_template") is { } d)
+        {
+            digestTitle = d.GetString("title") ?? digestTitle;
+            digestText = d.GetString("text") ?? digestText;
         }
 
         if (url is not null && !url.Query.Contains("access_token=", StringComparison.Ordinal))
@@ -80,8 +95,13 @@ internal sealed record DingTalkOptions
                 AtMobiles = atMobiles,
                 AtUserIds = atUserIds,
                 AtAll = atAll,
+                Mentions = mentions,
+                Lang = lang,
+                TimeZone = timeZone,
                 TitleTemplate = title,
                 TextTemplate = text,
+                DigestTitleTemplate = digestTitle,
+                DigestTextTemplate = digestText,
                 TemplateProfile = profile,
                 Timeout = timeout,
                 MessagesPerMinute = perMinute,

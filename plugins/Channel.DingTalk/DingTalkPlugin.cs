@@ -13,6 +13,7 @@ public sealed class DingTalkPlugin : IPromoterPlugin
     {
         services.AddSingleton<IChannelFactory, DingTalkChannelFactory>();
         services.AddSingleton(DefaultTemplates());
+        services.AddSingleton(LanguageTemplates());
 
         // The robot URL carries its access_token: keep IHttpClientFactory from logging request URLs.
         services.AddHttpClient(DingTalkChannelFactory.HttpClientName)
@@ -20,13 +21,19 @@ public sealed class DingTalkPlugin : IPromoterPlugin
             .RemoveAllLoggers();
     }
 
-    /// <summary>dingtalk.default.title / dingtalk.default.content, shipped as Templates/default.tmpl.</summary>
-    internal static TemplateSource DefaultTemplates()
+    /// <summary>dingtalk.default.title / dingtalk.default.content (the English templates of earlier versions, which
+    /// Debian's amtool also renders), shipped as Templates/default.tmpl.</summary>
+    internal static TemplateSource DefaultTemplates() => Read("default.tmpl");
+
+    /// <summary>dingtalk.default.{zh,en}.* and dingtalk.digest.{zh,en}.* (chosen by <c>lang:</c>), shipped as Templates/lang.tmpl.</summary>
+    internal static TemplateSource LanguageTemplates() => Read("lang.tmpl");
+
+    private static TemplateSource Read(string file)
     {
         var assembly = typeof(DingTalkPlugin).Assembly;
-        using var stream = assembly.GetManifestResourceStream("Promoter.Channel.DingTalk.Templates.default.tmpl")
-                           ?? throw new InvalidOperationException("the default DingTalk template is missing from the plugin assembly");
+        using var stream = assembly.GetManifestResourceStream("Promoter.Channel.DingTalk.Templates." + file)
+                           ?? throw new InvalidOperationException($"the DingTalk template {file} is missing from the plugin assembly");
         using var reader = new StreamReader(stream);
-        return new TemplateSource("Channel.DingTalk/default.tmpl", reader.ReadToEnd());
+        return new TemplateSource("Channel.DingTalk/" + file, reader.ReadToEnd());
     }
 }

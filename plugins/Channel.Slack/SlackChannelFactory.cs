@@ -28,7 +28,7 @@ internal sealed class SlackChannelFactory : IChannelFactory
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Promoter.Channel.Slack");
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var http = new ChannelHttp(services, HttpClientName, options.Timeout, new SecretRedactor(setup.Settings.Secrets));
-        var builder = new SlackMessageBuilder(setup.Name, setup.Settings.Path, options, setup.Templates, logger);
+        var builder = new SlackMessageBuilder(setup.Name, setup.Settings.Path, options, setup.Templates, logger, setup.PublicUrl);
         SlackPacer pacer;
         lock (_gate)
         {

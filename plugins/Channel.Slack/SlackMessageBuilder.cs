@@ -27,11 +27,18 @@ internal sealed class SlackMessageBuilder
     private readonly ILogger _logger;
     private readonly ICompiledTemplate? _title;
     private readonly ICompiledTemplate? _text;
+    private readonly SlackOptions _options;
+    private readonly Uri? _publicUrl;
+    private readonly ChatMentionResolver _mentions;
 
-    public SlackMessageBuilder(string channel, string path, SlackOptions options, ITemplateRenderer templates, ILogger logger)
+    public SlackMessageBuilder(string channel, string path, SlackOptions options, ITemplateRenderer templates, ILogger logger, Uri? publicUrl = null)
     {
         _channel = channel;
         _logger = logger;
+        _options = options;
+        _publicUrl = publicUrl;
+        var mentionTemplate = options.Mentions.Template is { } m ? Compile(templates, path + ".mention_template", m, options.TemplateProfile) : null;
+        _mentions = new ChatMentionResolver(options.Mentions, mentionTemplate, e => SlackLog.TemplateFailed(_logger, _channel, path + ".mention_template", e));
         _title = Compile(templates, path + ".template.title", options.TitleTemplate, options.TemplateProfile);
         _text = Compile(templates, path + ".template.text", options.TextTemplate, options.TemplateProfile);
     }
@@ -41,6 +48,12 @@ internal sealed class SlackMessageBuilder
         var group = notification.Group;
         var title = Render(_title, notification, BuiltInTitle(group)).Trim();
         var text = Render(_text, notification, BuiltInText(group)).Trim();
+        if (Mentions(notification) is { Length: > 0 } mentions)
+        {
+            // Slack pings only mentions written in the text: <@U…> for a user, <!here> / <!channel> for everyone.
+            text += "\n" + mentions;
+        }
+
         var blocks = new JsonArray { Header(title) };
         foreach (var chunk in Chunks(text, MaxSection).Take(MaxSections))
         {
@@ -86,6 +99,29 @@ internal sealed class SlackMessageBuilder
     {
         var group = notification.Group;
         return Truncate(Render(_title, notification, BuiltInTitle(group)).Trim(), 3000);
+    }
+
+    /// <summary>The mention line: configured users and those named by the data; none on a resolved notification
+    /// unless mention_on_resolved.</summary>
+    private string Mentions(Notification notification)
+    {
+        if (!_mentions.Mentions(notification))
+        {
+            return "";
+        }
+
+        var input = new TemplateInput(notification.Group)
+        {
+            Extras = ChatTemplateExtras.For(notification.Group, _options.Lang, _options.TimeZone, _publicUrl, notification.Digest),
+        };
+        var people = _options.MentionUsers.Concat(_mentions.FromData(notification, input)).Distinct(StringComparer.Ordinal);
+        return string.Join(" ", people.Select(p => p switch
+        {
+            "here" or "@here" => "<!here>",
+            "channel" or "@channel" or "all" or "@all" => "<!channel>",
+            _ when p.StartsWith("<", StringComparison.Ordinal) => p,
+            _ => $"<@{p.TrimStart('@')}>",
+        }));
     }
 
     private static JsonObject Header(string title) => new() { ["type"] = "header", ["text"] = Text("plain_text", Truncate(title.ReplaceLineEndings(" "), MaxHeader)) };
@@ -164,7 +200,11 @@ internal sealed class SlackMessageBuilder
 
         try
         {
-            var rendered = template.Render(new TemplateInput(notification.Group) { Images = notification.Images });
+            var rendered = template.Render(new TemplateInput(notification.Group)
+            {
+                Images = notification.Images,
+                Extras = ChatTemplateExtras.For(notification.Group, _options.Lang, _options.TimeZone, _publicUrl, notification.Digest),
+            });
             return string.IsNullOrWhiteSpace(rendered) ? fallback : rendered;
         }
         catch (TemplateException e)

@@ -9,6 +9,9 @@ internal sealed record SlackOptions
     public const string DefaultTitleTemplate = "{{ template \"slack.promoter.title\" . }}";
     public const string DefaultTextTemplate = "{{ template \"slack.promoter.text\" . }}";
 
+    /// <summary>The built-in templates for a language: slack.promoter.en.title, slack.promoter.zh.text, ….</summary>
+    public static string DefaultTemplate(string lang, string part) => $"{{{{ template \"slack.promoter.{lang}.{part}\" . }}}}";
+
     public string? Token { get; init; }
     public string? Channel { get; init; }
     public Uri? WebhookUrl { get; init; }
@@ -17,6 +20,12 @@ internal sealed record SlackOptions
     public string TitleTemplate { get; init; } = DefaultTitleTemplate;
     public string TextTemplate { get; init; } = DefaultTextTemplate;
     public string TemplateProfile { get; init; } = TemplateProfiles.Alertmanager;
+
+    /// <summary>Slack user ids (U…) to mention, or here / channel.</summary>
+    public IReadOnlyList<string> MentionUsers { get; init; } = [];
+    public ChatMentionOptions Mentions { get; init; } = new();
+    public string Lang { get; init; } = "en";
+    public string TimeZone { get; init; } = "UTC";
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan MaxQueueWait { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -34,7 +43,11 @@ internal sealed record SlackOptions
         var update = s.GetBool("update_on_resolve", true);
         var timeout = s.GetDuration("timeout", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
         var maxQueueWait = s.GetDuration("max_queue_wait", TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromMinutes(10));
-        string title = DefaultTitleTemplate, text = DefaultTextTemplate, profile = TemplateProfiles.Alertmanager;
+        var mentionUsers = s.GetStringList("mention_users");
+        var mentions = ChatMentionOptions.Read(s);
+        var lang = s.GetChoice("lang", "en", "en", "zh");
+        var timeZone = ChatMentionOptions.ReadTimeZone(s, lang);
+        string title = DefaultTemplate(lang, "title"), text = DefaultTemplate(lang, "text"), profile = TemplateProfiles.Alertmanager;
         if (s.GetSection("template") is { } t)
         {
             title = t.GetString("title") ?? title;
@@ -90,6 +103,10 @@ internal sealed record SlackOptions
             TitleTemplate = title,
             TextTemplate = text,
             TemplateProfile = profile,
+            MentionUsers = mentionUsers,
+            Mentions = mentions,
+            Lang = lang,
+            TimeZone = timeZone,
             Timeout = timeout,
             MaxQueueWait = maxQueueWait,
         };

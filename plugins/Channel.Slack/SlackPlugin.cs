@@ -12,6 +12,7 @@ public sealed class SlackPlugin : IPromoterPlugin
     {
         services.AddSingleton<IChannelFactory, SlackChannelFactory>();
         services.AddSingleton(DefaultTemplates());
+        services.AddSingleton(LanguageTemplates());
 
         // Incoming webhook URLs carry their secret in the path: keep IHttpClientFactory from logging URLs.
         services.AddHttpClient(SlackChannelFactory.HttpClientName)
@@ -19,12 +20,17 @@ public sealed class SlackPlugin : IPromoterPlugin
             .RemoveAllLoggers();
     }
 
-    /// <summary>slack.promoter.title / slack.promoter.text, shipped as Templates/default.tmpl.</summary>
-    internal static TemplateSource DefaultTemplates()
+    /// <summary>slack.promoter.title / slack.promoter.text (the templates of earlier versions), shipped as Templates/default.tmpl.</summary>
+    internal static TemplateSource DefaultTemplates() => Read("default.tmpl");
+
+    /// <summary>slack.promoter.{en,zh}.{title,text} (chosen by <c>lang:</c>), shipped as Templates/lang.tmpl.</summary>
+    internal static TemplateSource LanguageTemplates() => Read("lang.tmpl");
+
+    private static TemplateSource Read(string file)
     {
-        using var stream = typeof(SlackPlugin).Assembly.GetManifestResourceStream("Promoter.Channel.Slack.Templates.default.tmpl")
-                           ?? throw new InvalidOperationException("the default Slack template is missing from the plugin assembly");
+        using var stream = typeof(SlackPlugin).Assembly.GetManifestResourceStream("Promoter.Channel.Slack.Templates." + file)
+                           ?? throw new InvalidOperationException($"the Slack template {file} is missing from the plugin assembly");
         using var reader = new StreamReader(stream);
-        return new TemplateSource("Channel.Slack/default.tmpl", reader.ReadToEnd());
+        return new TemplateSource("Channel.Slack/" + file, reader.ReadToEnd());
     }
 }

@@ -17,6 +17,8 @@ internal sealed class WebhookChannel(string name, WebhookOptions options, ICompi
 
     public string Name => name;
 
+    public ChannelRateLimit? RateLimit => options.RateLimit;
+
     public async ValueTask<DeliveryResult> SendAsync(Notification notification, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(notification);

@@ -1,3 +1,4 @@
+using Promoter.Abstractions.Channels;
 using System.Text;
 using Promoter.Abstractions.Configuration;
 using Promoter.Abstractions.Templating;
@@ -23,6 +24,9 @@ internal sealed record WebhookOptions
     public string ContentType { get; init; } = "application/json";
     public string TemplateProfile { get; init; } = TemplateProfiles.Alertmanager;
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The sink's own limit (<c>rate_limit: { messages: 30, per: 1m }</c>), or null: the host paces and digests.</summary>
+    public ChannelRateLimit? RateLimit { get; init; }
 
     /// <summary>
     /// <c>headers:</c> name → value; every value is read as a secret (they often carry tokens), so
@@ -77,6 +81,15 @@ internal sealed record WebhookOptions
             profile = t.GetChoice("profile", TemplateProfiles.Alertmanager, TemplateProfiles.Alertmanager, TemplateProfiles.DingTalk);
         }
 
+        ChannelRateLimit? rateLimit = null;
+        if (s.GetSection("rate_limit") is { } rl)
+        {
+            var messages = rl.GetInt("messages", 20, 1, 100_000);
+            var per = rl.GetDuration("per", TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+            rl.ReportUnknownKeys();
+            rateLimit = new ChannelRateLimit(messages, per);
+        }
+
         if (bearer is not null && basic is not null)
         {
             s.AddError("bearer_token", "both 'bearer_token' and 'basic_auth' are set", "keep one way of authenticating");
@@ -112,6 +125,7 @@ internal sealed record WebhookOptions
                 ContentType = contentType,
                 TemplateProfile = profile,
                 Timeout = timeout,
+                RateLimit = rateLimit,
             };
     }
 }

@@ -27,6 +27,17 @@ internal sealed record WebhookPayload(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? NotificationReason { get; init; }
 
+    /// <summary>Promoter's storm digest (when this message merges a backlog); omitted otherwise. <c>alerts</c> then
+    /// holds the alerts shown in full.</summary>
+    [JsonPropertyName("digest")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public NotificationDigest? Digest { get; init; }
+
+    /// <summary>Promoter's notes for the reader (charts not drawn, …); omitted when there are none.</summary>
+    [JsonPropertyName("notes")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Notes { get; init; }
+
     public static WebhookPayload From(Notification notification)
     {
         var group = notification.Group;
@@ -38,6 +49,8 @@ internal sealed record WebhookPayload(
             group.ExternalUrl, "4", group.GroupKey, group.TruncatedAlerts)
         {
             NotificationReason = group.NotificationReason.Length == 0 ? null : group.NotificationReason,
+            Digest = notification.Digest,
+            Notes = notification.Notes.Count == 0 ? null : notification.Notes,
         };
     }
 
@@ -96,4 +109,5 @@ internal sealed record WebhookImage(
     [property: JsonPropertyName("title")] string Title);
 
 [JsonSerializable(typeof(WebhookPayload))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 internal sealed partial class WebhookJsonContext : JsonSerializerContext;

@@ -16,17 +16,17 @@ namespace Promoter.Renderer.Prometheus;
 internal sealed class PrometheusRenderer : IAlertRenderer, IQueryChartRenderer
 {
     private readonly PrometheusRendererOptions _options;
-    private readonly PrometheusClient _client;
+    private readonly PrometheusSources _sources;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Counter<long> _charts;
     private readonly Histogram<double> _duration;
 
-    public PrometheusRenderer(PrometheusRendererOptions options, PrometheusClient client, TimeProvider time, ILogger logger, Meter meter)
+    public PrometheusRenderer(PrometheusRendererOptions options, PrometheusSources sources, TimeProvider time, ILogger logger, Meter meter)
     {
         ArgumentNullException.ThrowIfNull(meter);
         _options = options;
-        _client = client;
+        _sources = sources;
         _time = time;
         _logger = logger;
         _charts = meter.CreateCounter<long>("promoter.renderer.charts", description: "Charts drawn by the Prometheus renderer, by result");
@@ -55,6 +55,12 @@ internal sealed class PrometheusRenderer : IAlertRenderer, IQueryChartRenderer
         var explicitThreshold = ReadThreshold(alert);
         var unit = ReadUnit(alert);
         var (from, to) = Window(alert);
+        var (client, note) = _sources.For(alert);
+        if (note is not null)
+        {
+            RendererLog.UnmatchedSource(_logger, alert.Name, note);
+        }
+
         var images = new List<AlertImage>(plans.Count);
         for (var i = 0; i < plans.Count; i++)
         {
@@ -70,7 +76,12 @@ internal sealed class PrometheusRenderer : IAlertRenderer, IQueryChartRenderer
                 title += $" ({i + 1}/{plans.Count})";
             }
 
-            var model = await BuildModelAsync(plan, title, from, to, alert.Labels, unit, cancellationToken).ConfigureAwait(false);
+            if (note is not null)
+            {
+                title += $" ({note})";
+            }
+
+            var model = await BuildModelAsync(client, plan, title, from, to, alert.Labels, unit, cancellationToken).ConfigureAwait(false);
             model = model with
             {
                 FiringAt = alert.StartsAt,
@@ -80,7 +91,7 @@ internal sealed class PrometheusRenderer : IAlertRenderer, IQueryChartRenderer
             if (trimmed.From > model.From)
             {
                 // Query the shorter window again, at its own resolution (the first step suited the whole window).
-                model = (await BuildModelAsync(plan, title, trimmed.From, to, alert.Labels, unit, cancellationToken).ConfigureAwait(false)) with
+                model = (await BuildModelAsync(client, plan, title, trimmed.From, to, alert.Labels, unit, cancellationToken).ConfigureAwait(false)) with
                 {
                     FiringAt = model.FiringAt,
                     ResolvedAt = model.ResolvedAt,
@@ -109,11 +120,11 @@ internal sealed class PrometheusRenderer : IAlertRenderer, IQueryChartRenderer
         }
 
         var title = query.Title ?? "Query";
-        var model = await BuildModelAsync(plan, title, from, to, null, null, cancellationToken).ConfigureAwait(false);
+        var model = await BuildModelAsync(_sources.Default, plan, title, from, to, null, null, cancellationToken).ConfigureAwait(false);
         return await DrawAsync(model, query.Format, $"{title}: {plan.Query}", cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<ChartModel> BuildModelAsync(ChartPlan plan, string title, DateTimeOffset from, DateTimeOffset to,
+    private async Task<ChartModel> BuildModelAsync(PrometheusClient client, ChartPlan plan, string title, DateTimeOffset from, DateTimeOffset to,
         IReadOnlyDictionary<string, string>? alertLabels, Unit? unit, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
@@ -121,8 +132,8 @@ internal sealed class PrometheusRenderer : IAlertRenderer, IQueryChartRenderer
         var (qFrom, qTo) = QueryStep.Align(from, to, step);
         try
         {
-            var main = _client.QueryRangeAsync(plan.Query, qFrom, qTo, step, cancellationToken);
-            var other = plan.ThresholdQuery is { } tq ? _client.QueryRangeAsync(tq, qFrom, qTo, step, cancellationToken) : null;
+            var main = client.QueryRangeAsync(plan.Query, qFrom, qTo, step, cancellationToken);
+            var other = plan.ThresholdQuery is { } tq ? client.QueryRangeAsync(tq, qFrom, qTo, step, cancellationToken) : null;
             var result = await main.ConfigureAwait(false);
             var thresholdResult = other is null ? null : await other.ConfigureAwait(false);
 

@@ -92,14 +92,56 @@ internal sealed class PrometheusRendererFactory : IAlertRendererFactory
         var services = setup.Services;
         var http = services.GetService<IHttpClientFactory>()?.CreateClient(HttpClientName) ?? SharedHttp.Value;
         var client = new PrometheusClient(http, new PrometheusClientOptions(url, timeout) { Authorization = authorization, Headers = headers });
+        var sources = ReadSources(s).Select(x => new PrometheusSource(x.Match,
+            new PrometheusClient(http, new PrometheusClientOptions(x.Url, timeout) { Authorization = authorization, Headers = headers }))).ToList();
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger("Promoter.Renderer.Prometheus") ?? NullLogger.Instance;
         var meter = services.GetService<IMeterFactory>()?.Create("Promoter") ?? FallbackMeter.Value;
-        return new PrometheusRenderer(options, client, services.GetService<TimeProvider>() ?? TimeProvider.System, logger, meter);
+        return new PrometheusRenderer(options, new PrometheusSources(client, sources), services.GetService<TimeProvider>() ?? TimeProvider.System, logger, meter);
     }
 
     private static readonly Lazy<HttpClient> SharedHttp = new(() => new HttpClient { Timeout = Timeout.InfiniteTimeSpan });
 
     private static readonly Lazy<Meter> FallbackMeter = new(() => new Meter("Promoter"));
+
+    /// <summary>
+    /// <c>sources: [{ match: https://prom-a.example.com, url: http://prom-a.monitoring:9090 }, …]</c>: the external URL
+    /// a Prometheus writes into generatorURL, and where Promoter reaches it. They share the renderer's authentication.
+    /// </summary>
+    private static List<(Uri Match, Uri Url)> ReadSources(PluginSettings s)
+    {
+        s.Ignore("sources");
+        var result = new List<(Uri, Uri)>();
+        switch (s.Node["sources"])
+        {
+            case null:
+            case SettingsScalar { Value: null }:
+                return result;
+            case SettingsSequence seq:
+                for (var i = 0; i < seq.Items.Count; i++)
+                {
+                    if (seq.Items[i] is not SettingsMapping m)
+                    {
+                        s.Diagnostics.Add(seq.Items[i].Location, $"{s.Path}.sources[{i}]", "expected a mapping",
+                            "write - { match: https://prom-a.example.com, url: http://prom-a:9090 }");
+                        continue;
+                    }
+
+                    var source = new PluginSettings(m, $"{s.Path}.sources[{i}]", s.Diagnostics);
+                    var match = source.GetUrl("match", required: true, fix: "write the external URL that this Prometheus puts in generatorURL (its --web.external-url), such as https://prom-a.example.com");
+                    var target = source.GetUrl("url", required: true, fix: "write the address Promoter queries, such as http://prom-a.monitoring:9090");
+                    source.ReportUnknownKeys();
+                    if (match is not null && target is not null)
+                    {
+                        result.Add((match, target));
+                    }
+                }
+
+                return result;
+            default:
+                s.AddError("sources", "'sources' must be a list", "write sources: [{ match: https://prom-a.example.com, url: http://prom-a:9090 }]");
+                return result;
+        }
+    }
 
     private static TimeZoneInfo ReadTimeZone(PluginSettings s)
     {

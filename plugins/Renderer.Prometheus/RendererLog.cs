@@ -23,4 +23,8 @@ internal static partial class RendererLog
     [LoggerMessage(EventId = 5005, Level = LogLevel.Warning,
         Message = "Chart query failed: {Error}")]
     public static partial void QueryFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Information,
+        Message = "Alert {AlertName}: {Note}; add a sources entry for it to chart from the right Prometheus")]
+    public static partial void UnmatchedSource(ILogger logger, string alertName, string note);
 }

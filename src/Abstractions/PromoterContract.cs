@@ -8,7 +8,8 @@ namespace Promoter.Abstractions;
 public static class PromoterContract
 {
     /// <summary>The contract version implemented by this build of Promoter.Abstractions.</summary>
-    public static Version Version { get; } = new(1, 0);
+    /// <remarks>1.1 added <see cref="Rendering.IPanelRenderer"/> (dashboard panels on demand).</remarks>
+    public static Version Version { get; } = new(1, 1);
 
     /// <summary>Whether a plugin built against <paramref name="required"/> can run on this contract.</summary>
     public static bool Supports(Version required)

@@ -33,8 +33,9 @@ public interface IStateStore : IAsyncDisposable
 
     /// <summary>
     /// Leases at most <paramref name="max"/> deliveries that are pending, due, not leased (or whose lease ran out)
-    /// and are the oldest unfinished delivery of their channel — a later delivery to a channel is never handed
-    /// out while an earlier one to it is unfinished, so each channel sees groups in arrival order.
+    /// and are the oldest unfinished delivery of their alert group (group key) to their channel — a later
+    /// notification of a group is never handed out while an earlier one of it to the same channel is unfinished,
+    /// so a channel sees each group's firing before its resolved; different groups never wait for each other.
     /// </summary>
     Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(int max, DateTimeOffset now, TimeSpan lease, string owner,
         CancellationToken ct);
@@ -49,6 +50,23 @@ public interface IStateStore : IAsyncDisposable
     /// <summary>Another attempt later: releases the lease and keeps the channel's resume token.</summary>
     Task RescheduleAsync(long deliveryId, int attempts, DateTimeOffset nextAttemptAt, string error,
         string? resumeToken, CancellationToken ct);
+
+    /// <summary>
+    /// Postpones a claimed delivery to <paramref name="until"/> without counting an attempt or touching its error (a
+    /// rate-limited channel's next free slot): releases the lease.
+    /// </summary>
+    Task DeferAsync(long deliveryId, DateTimeOffset until, CancellationToken ct);
+
+    /// <summary>
+    /// Leases up to <paramref name="max"/> pending deliveries of one channel that no worker holds, due or not (a storm
+    /// digest takes a channel's whole backlog), oldest first. A delivery whose group has an earlier delivery to the
+    /// channel in flight (leased) is left alone, so a group's resolved never overtakes its firing.
+    /// </summary>
+    Task<IReadOnlyList<ClaimedDelivery>> ClaimBacklogAsync(string channel, int max, DateTimeOffset now, TimeSpan lease,
+        string owner, CancellationToken ct);
+
+    /// <summary>Final success of deliveries that went out together in another message (a digest); the note says which.</summary>
+    Task MarkSentTogetherAsync(IReadOnlyList<long> deliveryIds, string note, DateTimeOffset at, CancellationToken ct);
 
     /// <summary>The message id of the latest successful delivery to <paramref name="channel"/> for the group key
     /// (Slack updates and threads), or null.</summary>
@@ -68,10 +86,10 @@ public interface IStateStore : IAsyncDisposable
 
     /// <summary>
     /// Saves the images rendered for a group. The first save wins: a later call for the same group changes
-    /// nothing, so every channel of a group shows the same charts even when two workers rendered at once
-    /// (read them back with <see cref="GetGroupImagesAsync"/> after saving).
+    /// nothing, so every channel of a group shows the same charts even when two workers rendered at once.
     /// </summary>
-    Task SaveGroupImagesAsync(long groupId, IReadOnlyList<StoredGroupImage> images, IReadOnlyList<string> notes,
+    /// <returns>What is saved now: this call's images, or the earlier save that won.</returns>
+    Task<RenderedGroup> SaveGroupImagesAsync(long groupId, IReadOnlyList<StoredGroupImage> images, IReadOnlyList<string> notes,
         CancellationToken ct);
 
     /// <summary>The latest known state of each alert (per fingerprint and receiver), newest first.</summary>
@@ -156,7 +174,11 @@ public sealed record AlertStateChange(long GroupId, string Receiver, string Stat
 public sealed record DeliveryRecord(long DeliveryId, long GroupId, string Channel, string Receiver,
     DeliveryState State, int Attempts, DateTimeOffset CreatedAt, DateTimeOffset NextAttemptAt,
     DateTimeOffset? LastAttemptAt, DateTimeOffset? FinishedAt, string? MessageId, string? FailureReason,
-    string? LastError);
+    string? LastError)
+{
+    /// <summary>How the delivery went out when not on its own, such as "sent in a storm digest of 37 notifications".</summary>
+    public string? Note { get; init; }
+}
 
 /// <param name="Pending">Unfinished deliveries, leased or not.</param>
 /// <param name="Due">Pending, due now and not leased (some may still wait behind an earlier delivery of their

@@ -320,18 +320,25 @@ public sealed class DingTalkChannelTests
         Assert.Contains("chart unavailable: Prometheus timed out", Assert.Single(server.Messages).Text, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Create_DefaultTemplates_CompiledByName()
+    [Theory]
+    [InlineData(null, "zh")]
+    [InlineData("zh", "zh")]
+    [InlineData("en", "en")]
+    public async Task Create_DefaultTemplates_CompiledByNameForTheLanguage(string? lang, string expected)
     {
         await using var server = await FakeDingTalkServer.StartAsync(Token, Secret);
         var templates = new FakeTemplateRenderer();
         using var context = new ChannelTestContext(new DingTalkPlugin(), templates: templates);
-        context.Create("dingtalk", Section(server));
+        context.Create("dingtalk", Section(server, Secret, lang is null ? [] : [("lang", lang)]));
 
-        Assert.Contains(templates.Compiled, c => c.Text.Contains("\"dingtalk.default.title\"", StringComparison.Ordinal));
-        Assert.Contains(templates.Compiled, c => c.Text.Contains("\"dingtalk.default.content\"", StringComparison.Ordinal));
-        var source = Assert.Single(context.TemplateSources);
-        Assert.Contains("define \"dingtalk.default.content\"", source.Text, StringComparison.Ordinal);
+        foreach (var name in new[] { $"dingtalk.default.{expected}.title", $"dingtalk.default.{expected}.content", $"dingtalk.digest.{expected}.title", $"dingtalk.digest.{expected}.content" })
+        {
+            Assert.Contains(templates.Compiled, c => c.Text.Contains($"\"{name}\"", StringComparison.Ordinal));
+            Assert.Contains(context.TemplateSources, s => s.Text.Contains($"define \"{name}\"", StringComparison.Ordinal));
+        }
+
+        // The English templates of earlier versions stay, for configurations that name them.
+        Assert.Contains(context.TemplateSources, s => s.Text.Contains("define \"dingtalk.default.content\"", StringComparison.Ordinal));
     }
 
     private static string RenderEveryAlert(TemplateInput input) =>

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Xml.Linq;
+using Promoter.Abstractions.Configuration;
 using Promoter.Abstractions.Model;
 using Promoter.Abstractions.Rendering;
 using Promoter.Renderer.Prometheus.Client;
@@ -33,6 +34,43 @@ public class PrometheusIntegrationTests(PrometheusServer prometheus) : IClassFix
 
     private IAlertRenderer Renderer(params (string, object)[] extra) =>
         RendererFixtures.Create(RendererFixtures.Mapping([("type", "prometheus"), ("url", prometheus.Url), ("window", "5m"), ("lead", "1m"), .. extra])).Renderer;
+
+    private static SettingsSequence Sources(params (string Match, string Url)[] sources) => new(sources.Select(x =>
+        (SettingsNode)RendererFixtures.Mapping(("match", x.Match), ("url", x.Url))).ToList(), new SourceLocation("config.yaml", 1, 1));
+
+    [Fact]
+    public async Task RenderAsync_GeneratorUrlOfAConfiguredSource_QueriesThatSourceNotTheDefault()
+    {
+        var alert = await FiringAlertAsync("HighScrapeDuration");
+        // Prometheus "A" advertises an external URL; Promoter reaches it at the test server. The default is unreachable.
+        alert = alert with { GeneratorUrl = alert.GeneratorUrl.Replace(prometheus.Url, "https://prom-a.example.com", StringComparison.Ordinal) };
+        var renderer = RendererFixtures.Create(RendererFixtures.Mapping(("type", "prometheus"), ("url", "http://127.0.0.1:1"), ("window", "5m"),
+            ("sources", Sources(("https://prom-b.example.com", "http://127.0.0.1:1"), ("https://prom-a.example.com", prometheus.Url))))).Renderer;
+        var group = new AlertGroup { Receiver = "ops", Status = "firing", Alerts = [alert] };
+
+        var image = Assert.Single(await renderer.RenderAsync(new RenderRequest(group, alert) { Format = ImageFormat.Svg }, default));
+
+        var svg = XDocument.Parse(Encoding.UTF8.GetString(image.Content.Span));
+        Assert.Single(svg.Descendants(Svg + "path"), p => (string?)p.Attribute("class") == "series");
+        Assert.DoesNotContain("no source matches", image.Title, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RenderAsync_GeneratorUrlOfAnUnknownOrigin_DefaultQueriedWithANoteAndTheOriginNeverFetched()
+    {
+        var alert = await FiringAlertAsync("HighScrapeDuration");
+        // An origin nobody configured: on a port where a request would be seen. The default (the test server) answers.
+        await using var trap = await RecordingHttpSink.StartAsync();
+        alert = alert with { GeneratorUrl = alert.GeneratorUrl.Replace(prometheus.Url, trap.Url.ToString().TrimEnd('/'), StringComparison.Ordinal) };
+        var renderer = RendererFixtures.Create(RendererFixtures.Mapping(("type", "prometheus"), ("url", prometheus.Url), ("window", "5m"),
+            ("sources", Sources(("https://prom-a.example.com", "http://127.0.0.1:1"))))).Renderer;
+        var group = new AlertGroup { Receiver = "ops", Status = "firing", Alerts = [alert] };
+
+        var image = Assert.Single(await renderer.RenderAsync(new RenderRequest(group, alert) { Format = ImageFormat.Svg }, default));
+
+        Assert.Contains($"queried the default Prometheus: no source matches {trap.Url.ToString().TrimEnd('/')}", image.Title, StringComparison.Ordinal);
+        Assert.Empty(trap.Requests);
+    }
 
     [Fact]
     public async Task RenderAsync_RealFiringAlert_DrawsItsSeriesAndThreshold()

@@ -171,7 +171,7 @@ public class RendererConfigurationTests
     public void Window_ByStatus_CoversTheAlert(string status, int startMinutes, int endMinutes, int fromMinutes, int toMinutes)
     {
         var now = new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
-        var renderer = new PrometheusRenderer(new PrometheusRendererOptions(), new PrometheusClient(new HttpClient(), new PrometheusClientOptions(new Uri("http://p"), TimeSpan.FromSeconds(1))),
+        var renderer = new PrometheusRenderer(new PrometheusRendererOptions(), new PrometheusSources(new PrometheusClient(new HttpClient(), new PrometheusClientOptions(new Uri("http://p"), TimeSpan.FromSeconds(1))), []),
             new FixedTime(now), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, new System.Diagnostics.Metrics.Meter("test"));
         var alert = new Alert
         {
@@ -204,6 +204,32 @@ public class RendererConfigurationTests
     [InlineData(1e-7, Unit.Short, "1e-7")]
     internal void UnitFormatter_FormatValue_IsUnitAware(double value, Unit unit, string expected) =>
         Assert.Equal(expected, UnitFormatter.FormatValue(value, unit));
+
+    [Theory]
+    [InlineData("https://prom-a.example.com", "https://prom-a.example.com/graph?g0.expr=up", true)]
+    [InlineData("https://prom-a.example.com/", "https://PROM-A.example.com:443/graph?g0.expr=up", true)]
+    [InlineData("https://example.com/prometheus", "https://example.com/prometheus/graph?g0.expr=up", true)]
+    [InlineData("https://example.com/prometheus", "https://example.com/prometheus-b/graph?g0.expr=up", false)]
+    [InlineData("https://prom-a.example.com", "http://prom-a.example.com/graph?g0.expr=up", false)]
+    [InlineData("https://prom-a.example.com", "https://prom-a.example.com:8443/graph", false)]
+    [InlineData("https://prom-a.example.com", "https://prom-a.example.com.evil.test/graph", false)]
+    public void Sources_Matches_OriginAndPathPrefixAtASegmentBoundary(string match, string generator, bool expected) =>
+        Assert.Equal(expected, PrometheusSources.Matches(new Uri(match), new Uri(generator)));
+
+    [Theory]
+    [InlineData("- { match: https://a.example.com }", "renderers.prom.sources[0].url")]
+    [InlineData("- { url: http://a:9090 }", "renderers.prom.sources[0].match")]
+    [InlineData("- { match: https://a.example.com, url: http://a:9090, colour: red }", "renderers.prom.sources[0].colour")]
+    public void Sources_Invalid_ErrorNamesThePath(string yaml, string path)
+    {
+        var entry = yaml.Trim('-', ' ', '{', '}').Split(", ").Select(kv => kv.Split(": ", 2))
+            .Select(kv => new KeyValuePair<string, SettingsNode>(kv[0], new SettingsScalar(kv[1], new SourceLocation("config.yaml", 3, 5)))).ToList();
+        var sources = new SettingsSequence([new SettingsMapping(entry, new SourceLocation("config.yaml", 3, 5))], new SourceLocation("config.yaml", 3, 5));
+
+        var (_, diagnostics, _) = RendererFixtures.Create(RendererFixtures.Mapping(("type", "prometheus"), ("url", "http://p:9090"), ("sources", sources)));
+
+        Assert.Contains(diagnostics.Errors, e => e.Path == path);
+    }
 
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {

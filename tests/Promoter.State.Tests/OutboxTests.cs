@@ -64,7 +64,7 @@ public sealed class OutboxTests
     }
 
     [Fact]
-    public async Task ClaimDue_TwoGroupsForOneChannel_SecondWaitsUntilFirstFinishes()
+    public async Task ClaimDue_TwoGroupsForOneChannel_NeitherWaitsForTheOther()
     {
         await using var t = await TempStore.CreateAsync();
         var first = await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C", "D");
@@ -72,12 +72,27 @@ public sealed class OutboxTests
 
         var round1 = await t.Store.ClaimDueAsync(10, TempStore.T0.AddSeconds(2), Lease, "w1", None);
 
-        // C gets only the first group; D and E (other channels) proceed at once.
-        Assert.Equal([(first.GroupId, "C"), (first.GroupId, "D"), (second.GroupId, "E")],
+        // Different groups: C gets both at once, and a failing first group holds nothing back.
+        Assert.Equal([(first.GroupId, "C"), (first.GroupId, "D"), (second.GroupId, "C"), (second.GroupId, "E")],
+            round1.Select(c => (c.GroupId, c.Channel)).Order());
+    }
+
+    [Fact]
+    public async Task ClaimDue_FiringThenResolvedOfOneGroup_ResolvedWaitsUntilFiringFinishes()
+    {
+        await using var t = await TempStore.CreateAsync();
+        var firing = await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C", "D");
+        var resolved = await t.EnqueueAsync(Groups.Resolved("A", "a1", TempStore.T0, TempStore.T0.AddSeconds(1)), TempStore.T0.AddSeconds(1), "C", "E");
+        var other = await t.EnqueueAsync(Groups.Firing("B", "b1", TempStore.T0), TempStore.T0.AddSeconds(1), "C");
+
+        var round1 = await t.Store.ClaimDueAsync(10, TempStore.T0.AddSeconds(2), Lease, "w1", None);
+
+        // C gets the group's firing (not its resolved) and the other group; E, another channel, proceeds at once.
+        Assert.Equal([(firing.GroupId, "C"), (firing.GroupId, "D"), (resolved.GroupId, "E"), (other.GroupId, "C")],
             round1.Select(c => (c.GroupId, c.Channel)).Order());
 
-        // Even a due second delivery to C stays put while the first is leased, then while it is rescheduled.
-        var firstC = round1.Single(c => c.Channel == "C");
+        // The due resolved stays put while the firing is leased, then while it is rescheduled.
+        var firstC = round1.Single(c => c.Channel == "C" && c.GroupId == firing.GroupId);
         Assert.Empty(await t.Store.ClaimDueAsync(10, TempStore.T0.AddSeconds(3), Lease, "w2", None));
         await t.Store.RescheduleAsync(firstC.DeliveryId, 1, TempStore.T0.AddSeconds(30), "HTTP 502", null, None);
         Assert.Empty(await t.Store.ClaimDueAsync(10, TempStore.T0.AddSeconds(10), Lease, "w2", None));
@@ -87,7 +102,51 @@ public sealed class OutboxTests
         await t.Store.MarkFailedAsync(retry.DeliveryId, 2, "Permanent", "HTTP 400", TempStore.T0.AddSeconds(31), None);
 
         var round3 = Assert.Single(await t.Store.ClaimDueAsync(10, TempStore.T0.AddSeconds(31), Lease, "w2", None));
-        Assert.Equal((second.GroupId, "C"), (round3.GroupId, round3.Channel));
+        Assert.Equal((resolved.GroupId, "C"), (round3.GroupId, round3.Channel));
+    }
+
+    [Fact]
+    public async Task ClaimBacklog_ChannelWithDeferredAndInFlightWork_TakesWhatNoWorkerHoldsAndKeepsGroupOrder()
+    {
+        await using var t = await TempStore.CreateAsync();
+        var inFlight = await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C");
+        var behindInFlight = await t.EnqueueAsync(Groups.Resolved("A", "a1", TempStore.T0, TempStore.T0.AddSeconds(1)), TempStore.T0.AddSeconds(1), "C");
+        var deferred = await t.EnqueueAsync(Groups.Firing("B", "b1", TempStore.T0), TempStore.T0.AddSeconds(1), "C");
+        var notDue = await t.EnqueueAsync(Groups.Firing("D", "d1", TempStore.T0), TempStore.T0.AddSeconds(1), "C", "other");
+        var claimed = await t.Store.ClaimDueAsync(10, TempStore.T0.AddSeconds(2), Lease, "w1", None);
+        await t.Store.DeferAsync(claimed.Single(c => c.GroupId == deferred.GroupId).DeliveryId, TempStore.T0.AddMinutes(5), None);
+        await t.Store.DeferAsync(claimed.Single(c => c.GroupId == notDue.GroupId && c.Channel == "C").DeliveryId, TempStore.T0.AddMinutes(9), None);
+
+        var backlog = await t.Store.ClaimBacklogAsync("C", 100, TempStore.T0.AddSeconds(3), Lease, "w2", None);
+
+        // Deferred work is taken however far its slot; A's resolved is not (A's firing is in flight); other channels are not.
+        Assert.Equal([deferred.GroupId, notDue.GroupId], backlog.Select(b => b.GroupId));
+        Assert.DoesNotContain(behindInFlight.GroupId, backlog.Select(b => b.GroupId));
+        Assert.Empty(await t.Store.ClaimBacklogAsync("C", 100, TempStore.T0.AddSeconds(4), Lease, "w3", None)); // now leased
+        Assert.Equal(inFlight.GroupId, claimed.First().GroupId);
+
+        await t.Store.MarkSentTogetherAsync(backlog.Select(b => b.DeliveryId).ToList(), "sent in a storm digest of 3 notifications", TempStore.T0.AddSeconds(5), None);
+        var history = await t.Store.GetAlertHistoryAsync("b1", None);
+        var delivery = Assert.Single(history!.Deliveries);
+        Assert.Equal((DeliveryState.Succeeded, "sent in a storm digest of 3 notifications", 1), (delivery.State, delivery.Note, delivery.Attempts));
+    }
+
+    [Fact]
+    public async Task Defer_ClaimedDelivery_NotDueUntilThenAndAttemptsAndErrorUntouched()
+    {
+        await using var t = await TempStore.CreateAsync();
+        await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C");
+        var first = Assert.Single(await t.Store.ClaimDueAsync(1, TempStore.T0, Lease, "w1", None));
+        await t.Store.RescheduleAsync(first.DeliveryId, 1, TempStore.T0.AddSeconds(1), "HTTP 503", null, None);
+        var second = Assert.Single(await t.Store.ClaimDueAsync(1, TempStore.T0.AddSeconds(1), Lease, "w1", None));
+
+        await t.Store.DeferAsync(second.DeliveryId, TempStore.T0.AddSeconds(20), None);
+
+        Assert.Empty(await t.Store.ClaimDueAsync(1, TempStore.T0.AddSeconds(19), Lease, "w2", None));
+        var again = Assert.Single(await t.Store.ClaimDueAsync(1, TempStore.T0.AddSeconds(20), Lease, "w2", None));
+        Assert.Equal(1, again.Attempts);
+        var history = await t.Store.GetAlertHistoryAsync("a1", None);
+        Assert.Equal("HTTP 503", history!.Deliveries[0].LastError);
     }
 
     [Fact]
@@ -262,7 +321,7 @@ public sealed class OutboxTests
             Assert.Equal(1, cmd.ExecuteNonQuery());
         }
 
-        Assert.Empty(await t.Store.ClaimDueAsync(10, TempStore.T0, Lease, "w", None));
+        // The unreadable one fails visibly in the same claim; the other group is handed out.
         var next = Assert.Single(await t.Store.ClaimDueAsync(10, TempStore.T0, Lease, "w", None));
 
         Assert.Equal(good.GroupId, next.GroupId);
@@ -324,8 +383,13 @@ public sealed class OutboxTests
             new(0, "no url", null, false, "image/svg+xml", 1, 2, null),
         ];
 
-        await t.Store.SaveGroupImagesAsync(queued.GroupId, first, ["Prometheus did not answer"], None);
-        await t.Store.SaveGroupImagesAsync(queued.GroupId, [], ["second"], None);
+        var won = await t.Store.SaveGroupImagesAsync(queued.GroupId, first, ["Prometheus did not answer"], None);
+        var lost = await t.Store.SaveGroupImagesAsync(queued.GroupId, [], ["second"], None);
+
+        // Each caller gets what is saved: the first save, read back in the second save's own transaction.
+        Assert.Equal(first, won.Images);
+        Assert.Equal(first, lost.Images);
+        Assert.Equal(["Prometheus did not answer"], lost.Notes);
 
         Assert.Equal(first, await t.Store.GetGroupImagesAsync(queued.GroupId, None));
         var rendered = await t.Store.GetRenderedGroupAsync(queued.GroupId, None);

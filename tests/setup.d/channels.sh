@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Channel tests (DingTalk, Slack, Webhook): amtool renders the shipped default templates (the reference
+# Channel tests (DingTalk, Slack, Webhook, Teams, Telegram, Discord): amtool renders the shipped default templates (the reference
 # Go template engine), openssl is the independent oracle for DingTalk's HMAC-SHA256 signature.
 set -euo pipefail
 need=()

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Renderer.Prometheus tests: a real Prometheus (prometheus, promtool), librsvg for in-process rasterising,
+# Renderer.Prometheus and Renderer.Grafana tests (and bench/Renderer, bench/GrafanaPanel): a real Prometheus (prometheus, promtool), librsvg for in-process rasterising,
 # fonts for Latin and CJK text, time zones; rsvg-convert and chromium for the benchmark comparison.
 set -eu
 need=""

@@ -40,6 +40,11 @@ internal sealed record ChartModel
     public DateTimeOffset? FiringAt { get; init; }
     public DateTimeOffset? ResolvedAt { get; init; }
     public Unit Unit { get; init; }
+
+    /// <summary>Fixed bounds of the value axis (a Grafana panel's min/max); null lets the data decide.</summary>
+    public double? Min { get; init; }
+
+    public double? Max { get; init; }
 }
 
 /// <summary>How charts look: size, HiDPI scale, fonts, time zone and theme.</summary>

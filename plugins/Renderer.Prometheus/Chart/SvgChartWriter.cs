@@ -91,6 +91,14 @@ internal static class SvgChartWriter
             lo = 0;
         }
 
+        // A fixed min/max (a Grafana panel's) wins over the data range, unless the two would leave no range at all.
+        var fixedLo = model.Min is { } mn && double.IsFinite(mn) ? mn : lo;
+        var fixedHi = model.Max is { } mx && double.IsFinite(mx) ? mx : hi;
+        if (fixedHi > fixedLo)
+        {
+            (lo, hi) = (fixedLo, fixedHi);
+        }
+
         var maxAbs = Math.Max(Math.Abs(lo), Math.Abs(hi));
         var unitScale = UnitFormatter.ChooseScale(model.Unit, maxAbs);
         var plotHeight = plotBottom - plotTop;

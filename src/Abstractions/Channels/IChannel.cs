@@ -27,6 +27,10 @@ public sealed class ChannelSetup
 
     /// <summary>The host's services: ILoggerFactory, TimeProvider, IHttpClientFactory, IMeterFactory.</summary>
     public required IServiceProvider Services { get; init; }
+
+    /// <summary>Promoter's own address for links in messages (<c>public_url</c>, such as a link to an alert's page at
+    /// <c>/alerts/{fingerprint}</c>), or null when the configuration does not set one.</summary>
+    public Uri? PublicUrl { get; init; }
 }
 
 /// <summary>

@@ -21,6 +21,13 @@ public sealed record NotificationDigest
     /// <summary>Alerts listed but not shown in full, most severe first.</summary>
     public required IReadOnlyList<DigestEntry> Others { get; init; }
 
+    /// <summary>Alerts neither shown in full nor listed, to keep the message within the service's size limit; they
+    /// are in <see cref="Counts"/> and on the page <see cref="AlertsLink"/> opens.</summary>
+    public int Unlisted { get; init; }
+
+    /// <summary>Promoter's web page listing the receiver's alerts, or null when no public URL is known.</summary>
+    public string? AlertsLink { get; init; }
+
     /// <summary>How many charts the digest left out to stay within the chart budget (0 when none).</summary>
     public int ChartsOmitted { get; init; }
 }

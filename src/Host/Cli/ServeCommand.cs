@@ -91,6 +91,7 @@ internal static partial class ServeCommand
         app.MapHistory();
         app.MapTools();
         app.MapTemplatePreview();
+        app.MapGrafanaImages();
         app.MapUi();
         app.MapEvents();
 
@@ -149,7 +150,10 @@ internal static partial class ServeCommand
         services.AddSingleton(sp => (IAlertEvents)sp.GetRequiredService<IStateStore>());
         services.AddSingleton<HistoryEventSignal>();
         services.AddSingleton<IntakeSignal>();
-        services.AddSingleton<GroupImageRenderer>();
+        services.AddSingleton<ChartBytes>();
+        services.AddSingleton<ChartStage>();
+        services.AddSingleton<ChannelImages>();
+        services.AddSingleton<ChannelPacing>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddSingleton<RenderAhead>();
         services.AddHostedService(sp => sp.GetRequiredService<RenderAhead>());

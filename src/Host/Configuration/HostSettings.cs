@@ -20,7 +20,13 @@ internal sealed record HostSettings
     public IReadOnlyList<PluginSection> Stores { get; init; } = [];
     public IReadOnlyList<PluginSection> Channels { get; init; } = [];
     public IReadOnlyList<ReceiverSettings> Receivers { get; init; } = [];
+
+    /// <summary><c>grafana_images</c>: which renderer and store serve <c>POST /grafana-images</c>; null when it is off.</summary>
+    public GrafanaImagesSettings? GrafanaImages { get; init; }
 }
+
+/// <summary>The renderer (a <c>type: grafana</c> one) and the store behind <c>POST /grafana-images</c>.</summary>
+internal sealed record GrafanaImagesSettings(string Renderer, string Store);
 
 internal sealed record WebhookAuthSettings
 {
@@ -61,11 +67,28 @@ internal sealed record DeliverySettings
 /// <summary>A named plugin section (<c>channels.ops-ding</c>) and its <c>type:</c>.</summary>
 internal sealed record PluginSection(string Kind, string Name, string Type, PluginSettings Settings);
 
-internal sealed record ReceiverSettings(string Name, string? Renderer, string? Store, IReadOnlyList<string> Channels,
+/// <summary>A receiver: which renderers draw its charts, where they are stored, which channels get its notifications.</summary>
+/// <param name="Renderers">In order; each contributes its images within <see cref="MaxCharts"/>.</param>
+internal sealed record ReceiverSettings(string Name, IReadOnlyList<string> Renderers, string? Store, IReadOnlyList<string> Channels,
     SourceLocation Location, string Path)
 {
+    /// <summary>Default chart budget: enough for a group's worst alerts, few enough that a storm stays cheap to draw.</summary>
+    public const int DefaultMaxCharts = 6;
+
+    /// <summary>Default wait after which a rate-limited channel's backlog becomes a digest.</summary>
+    public static readonly TimeSpan DefaultDigestAfter = TimeSpan.FromSeconds(60);
+
     /// <summary>Where each channel reference is written, for error messages.</summary>
     public IReadOnlyList<SourceLocation> ChannelLocations { get; init; } = [];
+
+    /// <summary>At most this many charts per notification, most severe and firing alerts first (0: none).</summary>
+    public int MaxCharts { get; init; } = DefaultMaxCharts;
+
+    /// <summary>
+    /// A notification to a rate-limited channel that would wait longer than this is merged with the rest of the
+    /// channel's backlog into one digest; null turns digests off (the backlog then drains in order).
+    /// </summary>
+    public TimeSpan? DigestAfter { get; init; } = DefaultDigestAfter;
 
     /// <summary>The catch-all receiver <c>*</c> takes every receiver name that is not configured.</summary>
     public bool IsCatchAll => Name == "*";

@@ -83,6 +83,8 @@ internal static class HostSettingsReader
             sections[kind] = ReadPluginSections(s, kind, diagnostics, readSecretFile);
         }
 
+        var grafanaImages = ReadGrafanaImages(s.GetSection("grafana_images"), sections);
+
         var receivers = ReadReceivers(s, diagnostics, readSecretFile);
         CheckReferences(receivers, sections, diagnostics);
 
@@ -104,7 +106,45 @@ internal static class HostSettingsReader
             Stores = sections["stores"],
             Channels = sections["channels"],
             Receivers = receivers,
+            GrafanaImages = grafanaImages,
         };
+    }
+
+    /// <summary>
+    /// <c>grafana_images: { renderer: grafana, store: local }</c> turns on grafana-images' API: the renderer must be a
+    /// <c>type: grafana</c> one (it fetches or draws the panel), the store keeps the image with its own retention.
+    /// </summary>
+    private static GrafanaImagesSettings? ReadGrafanaImages(PluginSettings? g, Dictionary<string, List<PluginSection>> sections)
+    {
+        if (g is null)
+        {
+            return null;
+        }
+
+        var renderer = g.RequireString("renderer", "name a renderer of type grafana, such as renderer: grafana");
+        var store = g.RequireString("store", "name the store that keeps the images, such as store: local");
+        var section = renderer is null ? null : sections["renderers"].FirstOrDefault(r => r.Name == renderer);
+        if (renderer is not null && section is null)
+        {
+            g.AddError("renderer", $"renderer '{renderer}' is not defined",
+                "define it under renderers:, such as renderers: { grafana: { type: grafana, url: http://grafana:3000 } }");
+            renderer = null;
+        }
+        else if (section is not null && section.Type != "grafana")
+        {
+            g.AddError("renderer", $"renderer '{renderer}' is of type {section.Type}; grafana-images needs a renderer of type grafana",
+                $"name one of: {string.Join(", ", sections["renderers"].Where(r => r.Type == "grafana").Select(r => r.Name).DefaultIfEmpty("(none yet: add one with type: grafana)"))}");
+            renderer = null;
+        }
+
+        if (store is not null && !sections["stores"].Any(st => st.Name == store))
+        {
+            g.AddError("store", $"store '{store}' is not defined",
+                sections["stores"].Count == 0 ? "define it under stores: first" : $"use one of: {string.Join(", ", sections["stores"].Select(st => st.Name))}");
+            store = null;
+        }
+
+        return renderer is null || store is null ? null : new GrafanaImagesSettings(renderer, store);
     }
 
     private static WebhookAuthSettings ReadAuth(PluginSettings? a)
@@ -222,8 +262,29 @@ internal static class HostSettingsReader
 
                     var r = new PluginSettings(m, path, diagnostics, readSecretFile);
                     var name = r.RequireString("name", "give the Alertmanager receiver name; the webhook URL is /webhook/<name>");
-                    var renderer = r.GetString("renderer");
+                    var renderers = r.GetStringList("renderers");
+                    if (r.GetString("renderer") is { } single)
+                    {
+                        if (renderers.Count > 0)
+                        {
+                            r.AddError("renderer", "both renderer and renderers are set", "keep one: renderers: [a, b] lists several in order");
+                        }
+
+                        renderers = [single];
+                    }
+
                     var store = r.GetString("store");
+                    var maxCharts = r.GetInt("max_charts", ReceiverSettings.DefaultMaxCharts, 0, 50);
+                    TimeSpan? digestAfter = ReceiverSettings.DefaultDigestAfter;
+                    if (r.GetString("digest_after") is "off" or "0" or "0s")
+                    {
+                        digestAfter = null;
+                    }
+                    else
+                    {
+                        digestAfter = r.GetDuration("digest_after", ReceiverSettings.DefaultDigestAfter, TimeSpan.FromSeconds(5), TimeSpan.FromHours(6));
+                    }
+
                     var channels = r.GetStringList("channels");
                     if (channels.Count == 0)
                     {
@@ -239,7 +300,12 @@ internal static class HostSettingsReader
                     if (name is not null)
                     {
                         var locations = m["channels"] is SettingsSequence cs ? cs.Items.Select(n => n.Location).ToList() : [];
-                        result.Add(new ReceiverSettings(name, renderer, store, channels, m.Location, path) { ChannelLocations = locations });
+                        result.Add(new ReceiverSettings(name, renderers, store, channels, m.Location, path)
+                        {
+                            ChannelLocations = locations,
+                            MaxCharts = maxCharts,
+                            DigestAfter = digestAfter,
+                        });
                     }
                 }
 
@@ -255,8 +321,12 @@ internal static class HostSettingsReader
     {
         foreach (var r in receivers)
         {
-            Check(r.Renderer, "renderers", "renderer");
-            Check(r.Store, "stores", "store");
+            for (var i = 0; i < r.Renderers.Count; i++)
+            {
+                Check(r.Renderers[i], "renderers", r.Renderers.Count == 1 ? "renderer" : $"renderers[{i}]", "renderer");
+            }
+
+            Check(r.Store, "stores", "store", "store");
             for (var i = 0; i < r.Channels.Count; i++)
             {
                 var name = r.Channels[i];
@@ -267,11 +337,11 @@ internal static class HostSettingsReader
                 }
             }
 
-            void Check(string? name, string kind, string key)
+            void Check(string? name, string kind, string key, string what)
             {
                 if (name is not null && !sections[kind].Any(c => c.Name == name))
                 {
-                    diagnostics.Add(r.Location, $"{r.Path}.{key}", $"{key} '{name}' is not defined", Known(kind, key));
+                    diagnostics.Add(r.Location, $"{r.Path}.{key}", $"{what} '{name}' is not defined", Known(kind, what));
                 }
             }
         }

@@ -45,6 +45,8 @@ internal sealed class PromoterMetrics : IDisposable
             description: "Webhook requests by receiver and result (accepted, duplicate, rejected, unavailable).");
         Deliveries = _meter.CreateCounter<long>("promoter_deliveries_total",
             description: "Finished deliveries by channel and result (success or failure reason).");
+        Digests = _meter.CreateCounter<long>("promoter_digests_total",
+            description: "Storm digests sent: a rate-limited channel's backlog merged into one message.");
         DeliveryAttempts = _meter.CreateCounter<long>("promoter_delivery_attempts_total",
             description: "Send attempts by channel and result.");
         Renders = _meter.CreateCounter<long>("promoter_renders_total",
@@ -63,6 +65,7 @@ internal sealed class PromoterMetrics : IDisposable
 
     public Counter<long> WebhooksReceived { get; }
     public Counter<long> Deliveries { get; }
+    public Counter<long> Digests { get; }
     public Counter<long> DeliveryAttempts { get; }
     public Counter<long> Renders { get; }
     public Histogram<double> RenderDuration { get; }

@@ -9,15 +9,19 @@ using Promoter.State;
 namespace Promoter.Host.Pipeline;
 
 /// <summary>
-/// Sends what the webhook queued. Claims due deliveries from the state store (which hands out only the
-/// oldest unfinished delivery of each channel, so a channel sees groups in arrival order), renders the
-/// group's charts once, sends through the channel and records the outcome: success, a later retry, or a
-/// final failure. Different channels proceed in parallel, bounded by <c>delivery.workers</c>.
+/// Sends what the webhook queued. Claims due deliveries from the state store (which hands out only the oldest
+/// unfinished notification of each alert group to each channel, so a group's firing goes before its resolved while
+/// different groups never wait for each other), takes the receiver's route resolved once per configuration, paces
+/// rate-limited channels (merging a backlog into a storm digest), gets the group's charts from the chart stage, sends
+/// through the channel and records the outcome: success, a later retry, or a final failure. At most
+/// <c>delivery.workers</c> sends run at once.
 /// </summary>
 internal sealed partial class OutboxDispatcher(
     IStateStore store,
     RuntimeHolder runtimes,
-    GroupImageRenderer images,
+    ChartStage chartStage,
+    ChannelImages channelImages,
+    ChannelPacing pacing,
     IntakeSignal signal,
     PromoterMetrics metrics,
     TimeProvider time,
@@ -30,6 +34,18 @@ internal sealed partial class OutboxDispatcher(
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(15);
 
     private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>A slot this close is waited for by the channel's own pacer rather than put back in the outbox.</summary>
+    private static readonly TimeSpan SendAhead = TimeSpan.FromSeconds(1);
+
+    /// <summary>An overflowing delivery comes back just after the next reserved slot, whose sender takes it into its digest.</summary>
+    private static readonly TimeSpan OverflowLag = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Most notifications one digest merges. A larger backlog becomes several digests in successive slots; the bound
+    /// keeps one claim, one message and its memory small.
+    /// </summary>
+    private const int MaxDigest = 2000;
 
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     private readonly Random _random = new();
@@ -106,54 +122,53 @@ internal sealed partial class OutboxDispatcher(
         var attempt = d.Attempts + 1;
         try
         {
-            if (!runtime.Channels.TryGetValue(d.Channel, out var channel))
+            // claim → route → (pace) → charts → notification → send → outcome
+            var route = runtime.RouteFor(d.Receiver) is { } r && r.Channel(d.Channel) is not null ? r : DeliveryRoute.Orphan(d.Receiver, d.Channel, runtime);
+            if (route.Channel(d.Channel) is not { } channel)
             {
-                await FinishFailedAsync(d, attempt, "Permanent",
-                    $"channel '{d.Channel}' is no longer configured (removed by a reload)", runtime);
+                await FinishFailedAsync([d], attempt, "Permanent", $"channel '{d.Channel}' is no longer configured (removed by a reload)", runtime);
                 return;
             }
 
-            var route = runtime.FindReceiver(d.Receiver);
-            var (imgs, notes) = await images.GetAsync(d.GroupId, d.Group, runtime, route, stoppingToken, channel.Channel);
-            var notification = new Notification
+            var schedule = channel.Channel.RateLimit is { } limit ? pacing.For(channel.Name, limit) : null;
+            IReadOnlyList<ClaimedDelivery> members = [d];
+            Notification notification;
+            switch (schedule is null ? Pace.Send : await PaceAsync(d, route, schedule, runtime))
             {
-                // Row ids restart with a new database; the creation time keeps the id unique across them.
-                DeliveryId = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{d.CreatedAt.ToUnixTimeMilliseconds():x}-{d.DeliveryId}"),
-                Group = d.Group,
-                Images = imgs,
-                Notes = notes,
-                Attempt = attempt,
-                ResumeToken = d.ResumeToken,
-                PreviousMessageId = string.IsNullOrEmpty(d.Group.GroupKey) ? null : await store.GetLastMessageIdAsync(d.Channel, d.Group.GroupKey, stoppingToken),
-                CreatedAt = d.CreatedAt,
-            };
+                case Pace.Deferred:
+                    return;
+                case Pace.Digest:
+                    members = [d, .. await store.ClaimBacklogAsync(d.Channel, MaxDigest - 1, time.GetUtcNow(), Lease, _owner, stoppingToken)];
+                    foreach (var m in members.Skip(1))
+                    {
+                        schedule!.Release(m.DeliveryId); // their slots are free again; the digest uses this one's
+                    }
+
+                    notification = await DigestAsync(members, route, channel, attempt, stoppingToken);
+                    break;
+                default:
+                    var charts = await chartStage.GetAsync(d.GroupId, d.Group, route, stoppingToken);
+                    notification = new Notification
+                    {
+                        DeliveryId = DeliveryKey(d),
+                        Group = d.Group,
+                        Images = await channelImages.ForChannelAsync(d.GroupId, charts, route, channel.Channel, stoppingToken),
+                        Notes = charts.Notes,
+                        Attempt = attempt,
+                        ResumeToken = d.ResumeToken,
+                        PreviousMessageId = string.IsNullOrEmpty(d.Group.GroupKey) ? null : await store.GetLastMessageIdAsync(d.Channel, d.Group.GroupKey, stoppingToken),
+                        CreatedAt = d.CreatedAt,
+                    };
+                    break;
+            }
+
+            if (schedule?.BeginSend(d.DeliveryId, time.GetUtcNow()) is { } early && early > TimeSpan.Zero)
+            {
+                await Task.Delay(early, time, stoppingToken); // the plan ran a little ahead of the sends it follows
+            }
 
             var result = await SendAsync(channel, notification, runtime, stoppingToken);
-            var tags = new TagList { { "channel", d.Channel }, { "result", Label(result) } };
-            metrics.DeliveryAttempts.Add(1, tags);
-            var now = time.GetUtcNow();
-            if (result.IsSuccess)
-            {
-                await store.MarkSucceededAsync(d.DeliveryId, attempt, result.MessageId, now, CancellationToken.None);
-                metrics.Deliveries.Add(1, tags);
-                LogDelivered(logger, d.Channel, d.Receiver, d.DeliveryId, attempt);
-                return;
-            }
-
-            var message = runtime.Redactor.Redact(result.Message);
-            var next = new RetryPolicy(runtime.Settings.Delivery).NextAttempt(result, attempt, d.FirstAttemptDeadlineBase, now, _random);
-            if (next is { } at)
-            {
-                await store.RescheduleAsync(d.DeliveryId, attempt, at, $"{result.Failure}: {message}", result.ResumeToken, CancellationToken.None);
-                LogRetrying(logger, d.Channel, d.DeliveryId, attempt, result.Failure.ToString()!, message, at);
-                signal.Notify();
-                return;
-            }
-
-            var reason = result.IsRetryable ? "DeadlineExceeded" : result.Failure.ToString()!;
-            await FinishFailedAsync(d, attempt, reason,
-                result.IsRetryable ? $"gave up after {attempt} attempt(s) (deadline {Abstractions.Configuration.DurationSyntax.Format(runtime.Settings.Delivery.Deadline)}): {message}" : message,
-                runtime);
+            await RecordAsync(members, notification, result, attempt, runtime);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -179,6 +194,178 @@ internal sealed partial class OutboxDispatcher(
         }
     }
 
+    /// <summary>How a delivery to a rate-limited channel proceeds.</summary>
+    private enum Pace
+    {
+        /// <summary>Its slot is now: send it.</summary>
+        Send,
+
+        /// <summary>Put back in the outbox until its slot; no worker waits for it.</summary>
+        Deferred,
+
+        /// <summary>The backlog would make it wait longer than digest_after: send it with the backlog as one digest.</summary>
+        Digest,
+    }
+
+    /// <summary>
+    /// Plans a delivery to a rate-limited channel. A slot within <c>digest_after</c> (and before the deadline) is
+    /// reserved and the delivery waits for it in the outbox. Beyond that the channel is overflowing: the delivery
+    /// waits for the channel's next reserved slot, and whoever sends in that slot takes the whole backlog with it as
+    /// one digest. With digests off the backlog drains in order, and what cannot go before its deadline fails visibly.
+    /// </summary>
+    private async Task<Pace> PaceAsync(ClaimedDelivery d, DeliveryRoute route, SlotSchedule schedule, PromoterRuntime runtime)
+    {
+        var now = time.GetUtcNow();
+        var deadline = d.FirstAttemptDeadlineBase + runtime.Settings.Delivery.Deadline;
+        if (schedule.ReservationOf(d.DeliveryId) is { } reserved)
+        {
+            if (reserved > now + SendAhead)
+            {
+                await store.DeferAsync(d.DeliveryId, reserved, CancellationToken.None);
+                return Pace.Deferred;
+            }
+
+            if (schedule.Overflowing && route.Receiver.DigestAfter is not null)
+            {
+                schedule.Overflowing = false;
+                return Pace.Digest;
+            }
+
+            return Pace.Send;
+        }
+
+        var slot = schedule.Next(now);
+        if (slot <= now + SendAhead)
+        {
+            schedule.Reserve(d.DeliveryId, now);
+            return schedule.Overflowing && route.Receiver.DigestAfter is not null ? TakeOverflow(schedule) : Pace.Send;
+        }
+
+        if (route.Receiver.DigestAfter is not { } digestAfter)
+        {
+            if (slot > deadline)
+            {
+                await FinishFailedAsync([d], d.Attempts, "DeadlineExceeded",
+                    $"the channel's rate limit ({schedule.Limit.Messages} per {Abstractions.Configuration.DurationSyntax.Format(schedule.Limit.Per)}) would send it after its deadline; turn on digest_after so a backlog is merged instead", runtime);
+                return Pace.Deferred;
+            }
+
+            await store.DeferAsync(d.DeliveryId, schedule.Reserve(d.DeliveryId, now), CancellationToken.None);
+            return Pace.Deferred;
+        }
+
+        if (slot - now <= digestAfter && slot <= deadline)
+        {
+            await store.DeferAsync(d.DeliveryId, schedule.Reserve(d.DeliveryId, now), CancellationToken.None);
+            return Pace.Deferred;
+        }
+
+        // Overflowing: wait (unreserved) for the next reserved slot, whose sender takes this one into its digest.
+        schedule.Overflowing = true;
+        var next = schedule.EarliestReservation() ?? slot;
+        await store.DeferAsync(d.DeliveryId, (next > now ? next : now) + OverflowLag, CancellationToken.None);
+        LogOverflow(logger, d.Channel, d.DeliveryId, (slot - now).TotalSeconds);
+        return Pace.Deferred;
+    }
+
+    private static Pace TakeOverflow(SlotSchedule schedule)
+    {
+        schedule.Overflowing = false;
+        return Pace.Digest;
+    }
+
+    /// <summary>One digest notification for a channel's backlog: the worst alerts in full with their charts, the rest listed.</summary>
+    private async Task<Notification> DigestAsync(IReadOnlyList<ClaimedDelivery> members, DeliveryRoute route, ChannelInstance channel,
+        int attempt, CancellationToken stoppingToken)
+    {
+        var built = StormDigest.Build(members, route.Name, route.Runtime.Settings.PublicUrl);
+        var rendered = new List<StoredGroupImage>();
+        var budget = route.Receiver.MaxCharts;
+        var omitted = 0;
+        foreach (var byGroup in built.Shown.Select((m, i) => (m, i)).GroupBy(x => x.m.GroupId))
+        {
+            var group = members.First(m => m.GroupId == byGroup.Key);
+            var charts = await chartStage.GetAsync(group.GroupId, group.Group, route, stoppingToken);
+            foreach (var (member, index) in byGroup)
+            {
+                foreach (var image in charts.Images.Where(i => i.AlertIndex == member.AlertIndex))
+                {
+                    if (rendered.Count < budget)
+                    {
+                        rendered.Add(image with { AlertIndex = index });
+                    }
+                    else
+                    {
+                        omitted++;
+                    }
+                }
+            }
+        }
+
+        rendered.Sort((a, b) => a.AlertIndex.CompareTo(b.AlertIndex));
+        var images = await channelImages.ForChannelAsync(-1, new RenderedGroup(rendered, [], time.GetUtcNow()), route, channel.Channel, stoppingToken);
+        metrics.Digests.Add(1, new TagList { { "channel", channel.Name } });
+        LogDigest(logger, channel.Name, members.Count, built.Digest.Alerts);
+        return new Notification
+        {
+            DeliveryId = DeliveryKey(members[0]) + "-digest",
+            Group = built.Group,
+            Images = images,
+            Attempt = attempt,
+            CreatedAt = members[0].CreatedAt,
+            Digest = built.Digest with { ChartsOmitted = omitted },
+        };
+    }
+
+    /// <summary>Records the outcome for every delivery the message carried: success, a later retry, or a final failure.</summary>
+    private async Task RecordAsync(IReadOnlyList<ClaimedDelivery> members, Notification notification, DeliveryResult result, int attempt,
+        PromoterRuntime runtime)
+    {
+        var d = members[0];
+        var tags = new TagList { { "channel", d.Channel }, { "result", Label(result) } };
+        metrics.DeliveryAttempts.Add(1, tags);
+        var now = time.GetUtcNow();
+        if (result.IsSuccess)
+        {
+            if (notification.Digest is { } digest)
+            {
+                await store.MarkSentTogetherAsync(members.Select(m => m.DeliveryId).ToList(),
+                    $"sent in a storm digest of {digest.Notifications} notifications ({digest.Alerts} alerts) with delivery {d.DeliveryId}", now, CancellationToken.None);
+            }
+            else
+            {
+                await store.MarkSucceededAsync(d.DeliveryId, attempt, result.MessageId, now, CancellationToken.None);
+            }
+
+            metrics.Deliveries.Add(members.Count, tags);
+            LogDelivered(logger, d.Channel, d.Receiver, d.DeliveryId, attempt);
+            return;
+        }
+
+        var message = runtime.Redactor.Redact(result.Message);
+        var next = new RetryPolicy(runtime.Settings.Delivery).NextAttempt(result, attempt, d.FirstAttemptDeadlineBase, now, _random);
+        if (next is { } at)
+        {
+            foreach (var m in members)
+            {
+                await store.RescheduleAsync(m.DeliveryId, m.Attempts + 1, at, $"{result.Failure}: {message}", m == d ? result.ResumeToken : m.ResumeToken, CancellationToken.None);
+            }
+
+            LogRetrying(logger, d.Channel, d.DeliveryId, attempt, result.Failure.ToString()!, message, at);
+            signal.Notify();
+            return;
+        }
+
+        var reason = result.IsRetryable ? "DeadlineExceeded" : result.Failure.ToString()!;
+        await FinishFailedAsync(members, attempt, reason,
+            result.IsRetryable ? $"gave up after {attempt} attempt(s) (deadline {Abstractions.Configuration.DurationSyntax.Format(runtime.Settings.Delivery.Deadline)}): {message}" : message,
+            runtime);
+    }
+
+    /// <summary>Row ids restart with a new database; the creation time keeps the id unique across them.</summary>
+    private static string DeliveryKey(ClaimedDelivery d) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{d.CreatedAt.ToUnixTimeMilliseconds():x}-{d.DeliveryId}");
+
     private async Task<DeliveryResult> SendAsync(ChannelInstance channel, Notification notification, PromoterRuntime runtime,
         CancellationToken stoppingToken)
     {
@@ -198,12 +385,15 @@ internal sealed partial class OutboxDispatcher(
         }
     }
 
-    private async Task FinishFailedAsync(ClaimedDelivery d, int attempt, string reason, string message, PromoterRuntime runtime)
+    private async Task FinishFailedAsync(IReadOnlyList<ClaimedDelivery> members, int attempt, string reason, string message, PromoterRuntime runtime)
     {
         message = runtime.Redactor.Redact(message);
-        await store.MarkFailedAsync(d.DeliveryId, attempt, reason, message, time.GetUtcNow(), CancellationToken.None);
-        metrics.Deliveries.Add(1, new TagList { { "channel", d.Channel }, { "result", reason } });
-        LogFailed(logger, d.Channel, d.Receiver, d.DeliveryId, attempt, reason, message);
+        foreach (var d in members)
+        {
+            await store.MarkFailedAsync(d.DeliveryId, Math.Max(attempt, d.Attempts), reason, message, time.GetUtcNow(), CancellationToken.None);
+            metrics.Deliveries.Add(1, new TagList { { "channel", d.Channel }, { "result", reason } });
+            LogFailed(logger, d.Channel, d.Receiver, d.DeliveryId, attempt, reason, message);
+        }
     }
 
     private static string Label(DeliveryResult r) => r.IsSuccess ? "success" : r.Failure!.Value.ToString();
@@ -225,6 +415,12 @@ internal sealed partial class OutboxDispatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Delivery {DeliveryId}: the state store failed: {Error}; the delivery is retried when its lease expires")]
     private static partial void LogStateFailed(ILogger logger, long deliveryId, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Channel {Channel} is behind: delivery {DeliveryId} would wait {Seconds:0}s for a slot; it goes out in the next digest")]
+    private static partial void LogOverflow(ILogger logger, string channel, long deliveryId, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storm digest to {Channel}: {Notifications} queued notifications ({Alerts} alerts) merged into one message")]
+    private static partial void LogDigest(ILogger logger, string channel, int notifications, int alerts);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Delivery {DeliveryId}: unexpected error {Error}; retrying later")]
     private static partial void LogUnexpected(ILogger logger, long deliveryId, string error);

@@ -17,18 +17,19 @@ namespace Promoter.Host.Pipeline;
 /// a thousand webhooks thus waits on disk, not as a thousand parsed groups that would outlive several
 /// collections and be promoted to the older generations of the managed heap (measured in bench/EndToEnd).
 /// </remarks>
-internal sealed partial class RenderAhead(GroupImageRenderer images, IStateStore store, RuntimeHolder runtimes,
+internal sealed partial class RenderAhead(ChartStage charts, IStateStore store, RuntimeHolder runtimes,
     ILogger<RenderAhead> logger) : BackgroundService
 {
-    // Bounded: beyond this many waiting groups, deliveries render on demand.
-    private readonly Channel<long> _queue =
-        Channel.CreateBounded<long>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropWrite });
+    // Bounded: beyond this many waiting groups, deliveries render on demand. The route is one shared object per
+    // receiver and configuration, so an entry costs a few bytes.
+    private readonly Channel<(long GroupId, DeliveryRoute Route)> _queue =
+        Channel.CreateBounded<(long, DeliveryRoute)>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    public void Enqueue(long groupId, string receiver)
+    public void Enqueue(long groupId, DeliveryRoute route)
     {
-        if (runtimes.Current.FindReceiver(receiver)?.Renderer is not null)
+        if (route.Draws)
         {
-            _queue.Writer.TryWrite(groupId);
+            _queue.Writer.TryWrite((groupId, route));
         }
     }
 
@@ -42,7 +43,7 @@ internal sealed partial class RenderAhead(GroupImageRenderer images, IStateStore
     {
         try
         {
-            await foreach (var groupId in _queue.Reader.ReadAllAsync(stoppingToken))
+            await foreach (var (groupId, route) in _queue.Reader.ReadAllAsync(stoppingToken))
             {
                 try
                 {
@@ -52,8 +53,7 @@ internal sealed partial class RenderAhead(GroupImageRenderer images, IStateStore
                         continue;
                     }
 
-                    var runtime = runtimes.Current;
-                    await images.GetAsync(groupId, group, runtime, runtime.FindReceiver(group.Receiver), stoppingToken);
+                    await charts.GetAsync(groupId, group, route, stoppingToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

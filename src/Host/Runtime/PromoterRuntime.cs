@@ -30,7 +30,17 @@ internal sealed class PromoterRuntime
 
     private SecretRedactor? _redactor;
 
-    /// <summary>Finds the route for a receiver name; the catch-all <c>*</c> takes names not configured.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DeliveryRoute> _routes = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The resolved route for a receiver name (the catch-all <c>*</c> takes names not configured), or null. Resolved
+    /// once per configured receiver (keyed by the configured name, so names posted to a catch-all add nothing).
+    /// </summary>
+    public DeliveryRoute? RouteFor(string receiver) => FindReceiver(receiver) is { } r
+        ? _routes.GetOrAdd(r.Name, static (_, state) => DeliveryRoute.Resolve(state.r, state.rt), (r, rt: this))
+        : null;
+
+    /// <summary>Finds the settings of a receiver name; the catch-all <c>*</c> takes names not configured.</summary>
     public ReceiverSettings? FindReceiver(string name)
     {
         ReceiverSettings? catchAll = null;

@@ -69,6 +69,8 @@ internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time)
                     Settings = section.Settings,
                     Templates = templates,
                     Services = reg.Services,
+                    // Only an explicit public_url: the default (localhost) would make links nobody can open.
+                    PublicUrl = settings.PublicUrlIsPublic ? settings.PublicUrl : null,
                 }), c => channels[section.Name] = new ChannelInstance(section.Name, section.Type, c));
             }
         }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Promoter.Abstractions.Rendering;
 using Promoter.Host.Runtime;
 
@@ -18,6 +19,11 @@ internal static class ToolsEndpoints
             if (error is not null)
             {
                 return error;
+            }
+
+            if (body is { Dashboard: not null } or { PanelUrl: not null })
+            {
+                return await RenderGrafanaPanelAsync(body, holder.Current, context, ct);
             }
 
             if (body is null || string.IsNullOrWhiteSpace(body.Query))
@@ -136,6 +142,37 @@ internal static class ToolsEndpoints
                 return Results.Json(new ErrorBody("error", e.Message), WebJson.Api.ErrorBody, statusCode: StatusCodes.Status422UnprocessableEntity);
             }
         });
+    }
+
+    /// <summary>The Grafana panel form: {"dashboard": uid, "panelId": n, "vars": {…}} or {"panelUrl": …} (GrafanaImagesEndpoints draws it).</summary>
+    private static Task<IResult> RenderGrafanaPanelAsync(RenderRequestBody body, PromoterRuntime runtime, HttpContext context, CancellationToken ct)
+    {
+        Uri? url = null;
+        if (body.PanelUrl is not null && !Uri.TryCreate(body.PanelUrl, UriKind.Absolute, out url))
+        {
+            return Task.FromResult(Bad("panelUrl must be an absolute URL of a Grafana panel"));
+        }
+
+        if (url is null && body.PanelId is null)
+        {
+            return Task.FromResult(Bad("panelId is required with dashboard, e.g. {\"dashboard\": \"rYdddlPWk\", \"panelId\": 3, \"vars\": {\"instance\": \"node1:9100\"}}"));
+        }
+
+        var format = body.Format?.ToLowerInvariant() is "svg" ? ImageFormat.Svg : ImageFormat.Png;
+        var query = new PanelQuery
+        {
+            Url = url,
+            DashboardUid = body.Dashboard,
+            PanelId = body.PanelId,
+            From = body.From,
+            To = body.To,
+            Variables = body.Vars ?? [],
+            Width = body.Width,
+            Height = body.Height,
+            Format = format,
+        };
+        var logger = context.RequestServices.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("Promoter.Host.GrafanaImages");
+        return GrafanaImagesEndpoints.RenderPanelForApiAsync(runtime, body.Renderer, body.Store, query, logger, ct);
     }
 
     private static IResult Bad(string message) =>

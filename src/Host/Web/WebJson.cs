@@ -8,7 +8,16 @@ internal sealed record PluginView(string Folder, string? Id, string? Version, st
 internal sealed record ReloadResult(string Status, IReadOnlyList<string> Errors);
 
 internal sealed record RenderRequestBody(string? Query, string? Renderer, string? Store, DateTimeOffset? From, DateTimeOffset? To,
-    double? Threshold, string? Title, string? Format);
+    double? Threshold, string? Title, string? Format)
+{
+    /// <summary>The Grafana panel form: a dashboard uid and panel id (or a panel URL), with variables and a size.</summary>
+    public string? Dashboard { get; init; }
+    public int? PanelId { get; init; }
+    public string? PanelUrl { get; init; }
+    public Dictionary<string, string>? Vars { get; init; }
+    public int? Width { get; init; }
+    public int? Height { get; init; }
+}
 
 internal sealed record RenderStoredResponse(string Url, string Key, bool Public, DateTimeOffset? ExpiresAt);
 

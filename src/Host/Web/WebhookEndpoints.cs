@@ -86,7 +86,7 @@ internal static partial class WebhookEndpoints
 
         // The URL names the route; on the bare /webhook the payload's own (unescaped) receiver does.
         var receiverName = receiverFromUrl is null ? group.Receiver : AlertmanagerPayload.UnescapeReceiver(receiverFromUrl);
-        var route = runtime.FindReceiver(receiverName);
+        var route = runtime.RouteFor(receiverName);
         if (route is null)
         {
             Count(metrics, UnknownLabel, "unknown_receiver");
@@ -102,7 +102,7 @@ internal static partial class WebhookEndpoints
         {
             // The receiver named by the URL is the route; the payload's own name is kept in the group.
             var routed = group with { Receiver = receiverName };
-            result = await store.EnqueueAsync(new NewGroup(routed, Encoding.UTF8.GetString(body), route.Channels,
+            result = await store.EnqueueAsync(new NewGroup(routed, Encoding.UTF8.GetString(body), route.ChannelNames,
                 time.GetUtcNow(), DedupeKey.Compute(routed), settings.Delivery.DedupeWindow), context.RequestAborted);
         }
         catch (StateStoreException e)
@@ -115,14 +115,14 @@ internal static partial class WebhookEndpoints
 
         if (!result.Duplicate)
         {
-            services.GetRequiredService<RenderAhead>().Enqueue(result.GroupId, receiverName);
+            services.GetRequiredService<RenderAhead>().Enqueue(result.GroupId, route);
         }
 
         services.GetRequiredService<IntakeSignal>().Notify();
         services.GetRequiredService<HistoryEventSignal>().Notify();
         Count(metrics, route.Name, result.Duplicate ? "duplicate" : "accepted");
         metrics.WebhookDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        return Results.Json(new WebhookAccepted(result.Duplicate ? "duplicate" : "accepted", result.GroupId, group.Alerts.Count, route.Channels),
+        return Results.Json(new WebhookAccepted(result.Duplicate ? "duplicate" : "accepted", result.GroupId, group.Alerts.Count, route.ChannelNames),
             WebJson.Api.WebhookAccepted);
     }
 

@@ -76,7 +76,13 @@ internal static class SqliteSchema
             CREATE INDEX ix_alert_history_group ON alert_history (group_id);
             CREATE INDEX ix_alert_history_received ON alert_history (received_at);
             """),
-        new(2, "indexes for the events API and the playground", """
+        new(2, "claim by group key; delivery notes", """
+            -- The claim's "oldest pending delivery of each group to each channel" and a channel's backlog for a digest.
+            CREATE INDEX ix_deliveries_pending ON deliveries (state, channel, group_key);
+            -- How a delivery went out when not on its own (for example inside a storm digest).
+            ALTER TABLE deliveries ADD COLUMN note TEXT NULL;
+            """),
+        new(3, "indexes for the events API and the playground", """
             -- The events API pages by id under a receiver or alert name filter: without these it walks the whole
             -- history from the cursor to find a rare receiver's rows.
             CREATE INDEX ix_alert_history_receiver_id ON alert_history (receiver, id);

@@ -306,8 +306,11 @@ public sealed partial class SqliteStateStore : IStateStore
         var nowMs = ToMs(now);
         return WriteAsync<IReadOnlyList<ClaimedDelivery>>("claim deliveries", (c, tx) =>
         {
-            // The IN (… MIN(id) … GROUP BY channel) keeps each channel in arrival order: only the oldest
-            // unfinished delivery of a channel can be handed out, and only when it is due and not leased.
+            // The IN (… MIN(id) … GROUP BY channel, group_key) keeps one alert group's notifications to a channel in
+            // arrival order (its firing before its resolved): only the oldest unfinished delivery of a group to a
+            // channel can be handed out. Different groups never wait for each other, so one group whose sink keeps
+            // failing holds back nothing but its own later notifications. A group without a key (posted by hand)
+            // is a sequence of its own ('#' never starts an Alertmanager group key).
             var claimed = new List<ClaimedDelivery>();
             var unreadable = new List<(long Id, string Error)>();
             var groups = new Dictionary<long, AlertGroup>();
@@ -316,7 +319,8 @@ public sealed partial class SqliteStateStore : IStateStore
                        g.group_json
                 FROM deliveries d
                 JOIN alert_groups g ON g.id = d.group_id
-                WHERE d.id IN (SELECT MIN(id) FROM deliveries WHERE state = 'pending' GROUP BY channel)
+                WHERE d.id IN (SELECT MIN(id) FROM deliveries WHERE state = 'pending'
+                               GROUP BY channel, CASE WHEN group_key = '' THEN '#' || id ELSE group_key END)
                   AND d.next_attempt_at <= $now
                   AND (d.leased_until IS NULL OR d.leased_until <= $now)
                 ORDER BY d.id
@@ -437,6 +441,107 @@ public sealed partial class SqliteStateStore : IStateStore
         return 0;
     }, ct);
 
+    public Task DeferAsync(long deliveryId, DateTimeOffset until, CancellationToken ct) => WriteAsync("defer the delivery", (c, tx) =>
+    {
+        using var cmd = Command(c, tx, """
+            UPDATE deliveries SET next_attempt_at = $next, leased_until = NULL, lease_owner = NULL
+            WHERE id = $id AND state = 'pending'
+            """);
+        cmd.Parameters.AddWithValue("$id", deliveryId);
+        cmd.Parameters.AddWithValue("$next", ToMs(until));
+        return cmd.ExecuteNonQuery();
+    }, ct);
+
+    public Task<IReadOnlyList<ClaimedDelivery>> ClaimBacklogAsync(string channel, int max, DateTimeOffset now, TimeSpan lease,
+        string owner, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(owner);
+        if (max <= 0)
+        {
+            return Task.FromResult<IReadOnlyList<ClaimedDelivery>>([]);
+        }
+
+        var nowMs = ToMs(now);
+        return WriteAsync<IReadOnlyList<ClaimedDelivery>>("claim a channel's backlog", (c, tx) =>
+        {
+            var claimed = new List<ClaimedDelivery>();
+            var groups = new Dictionary<long, AlertGroup>();
+            using (var select = Command(c, tx, """
+                SELECT d.id, d.group_id, d.channel, d.receiver, d.attempts, d.created_at, d.resume_token, g.group_json
+                FROM deliveries d
+                JOIN alert_groups g ON g.id = d.group_id
+                WHERE d.state = 'pending' AND d.channel = $channel
+                  AND (d.leased_until IS NULL OR d.leased_until <= $now)
+                  AND NOT EXISTS (SELECT 1 FROM deliveries e
+                                  WHERE e.state = 'pending' AND e.channel = d.channel AND e.group_key = d.group_key
+                                    AND d.group_key <> '' AND e.id < d.id AND e.leased_until > $now)
+                ORDER BY d.id
+                LIMIT $max
+                """))
+            {
+                select.Parameters.AddWithValue("$channel", channel);
+                select.Parameters.AddWithValue("$now", nowMs);
+                select.Parameters.AddWithValue("$max", max);
+                using var r = select.ExecuteReader();
+                while (r.Read())
+                {
+                    var groupId = r.GetInt64(1);
+                    if (!groups.TryGetValue(groupId, out var group))
+                    {
+                        if (!TryReadGroup(r.GetString(7), out group, out _))
+                        {
+                            continue; // the regular claim fails such a row visibly
+                        }
+
+                        groups[groupId] = group;
+                    }
+
+                    var created = FromMs(r.GetInt64(5));
+                    claimed.Add(new ClaimedDelivery(r.GetInt64(0), groupId, r.GetString(2), r.GetString(3), group,
+                        r.GetInt32(4), created, r.IsDBNull(6) ? null : r.GetString(6), created));
+                }
+            }
+
+            using var update = Command(c, tx, "UPDATE deliveries SET leased_until = $until, lease_owner = $owner WHERE id = $id");
+            update.Parameters.AddWithValue("$until", nowMs + (long)lease.TotalMilliseconds);
+            update.Parameters.AddWithValue("$owner", owner);
+            var id = update.Parameters.Add("$id", SqliteType.Integer);
+            foreach (var delivery in claimed)
+            {
+                id.Value = delivery.DeliveryId;
+                update.ExecuteNonQuery();
+            }
+
+            return claimed;
+        }, ct);
+    }
+
+    public Task MarkSentTogetherAsync(IReadOnlyList<long> deliveryIds, string note, DateTimeOffset at, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(deliveryIds);
+        ArgumentNullException.ThrowIfNull(note);
+        return WriteAsync("record deliveries sent together", (c, tx) =>
+        {
+            using var cmd = Command(c, tx, """
+                UPDATE deliveries
+                SET state = 'succeeded', attempts = attempts + 1, note = $note, last_attempt_at = $at, finished_at = $at,
+                    leased_until = NULL, lease_owner = NULL, resume_token = NULL
+                WHERE id = $id AND state = 'pending'
+                """);
+            cmd.Parameters.AddWithValue("$note", Bounded(note));
+            cmd.Parameters.AddWithValue("$at", ToMs(at));
+            var id = cmd.Parameters.Add("$id", SqliteType.Integer);
+            foreach (var deliveryId in deliveryIds)
+            {
+                id.Value = deliveryId;
+                cmd.ExecuteNonQuery();
+            }
+
+            return 0;
+        }, ct);
+    }
+
     public Task<string?> GetLastMessageIdAsync(string channel, string groupKey, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(channel);
@@ -467,45 +572,56 @@ public sealed partial class SqliteStateStore : IStateStore
         (await GetRenderedGroupAsync(groupId, ct).ConfigureAwait(false))?.Images;
 
     public Task<RenderedGroup?> GetRenderedGroupAsync(long groupId, CancellationToken ct) =>
-        ReadAsync("read the group's images", c =>
+        ReadAsync("read the group's images", c => ReadRendered(c, null, groupId), ct);
+
+    private static RenderedGroup? ReadRendered(SqliteConnection c, SqliteTransaction? tx, long groupId)
+    {
+        using var cmd = Command(c, tx, """
+            SELECT images_json, image_notes_json, images_saved_at FROM alert_groups
+            WHERE id = $id AND images_json IS NOT NULL
+            """);
+        cmd.Parameters.AddWithValue("$id", groupId);
+        using var r = cmd.ExecuteReader();
+        if (!r.Read())
         {
-            using var cmd = Command(c, null, """
-                SELECT images_json, image_notes_json, images_saved_at FROM alert_groups
-                WHERE id = $id AND images_json IS NOT NULL
-                """);
-            cmd.Parameters.AddWithValue("$id", groupId);
-            using var r = cmd.ExecuteReader();
-            if (!r.Read())
-            {
-                return null;
-            }
+            return null;
+        }
 
-            var images = JsonSerializer.Deserialize(r.GetString(0), StateJsonContext.Relaxed.IReadOnlyListStoredGroupImage)
-                ?? [];
-            IReadOnlyList<string> notes = r.IsDBNull(1)
-                ? []
-                : JsonSerializer.Deserialize(r.GetString(1), StateJsonContext.Relaxed.IReadOnlyListString) ?? [];
-            return new RenderedGroup(images, notes, FromMs(r.IsDBNull(2) ? 0 : r.GetInt64(2)));
-        }, ct);
+        var images = JsonSerializer.Deserialize(r.GetString(0), StateJsonContext.Relaxed.IReadOnlyListStoredGroupImage)
+            ?? [];
+        IReadOnlyList<string> notes = r.IsDBNull(1)
+            ? []
+            : JsonSerializer.Deserialize(r.GetString(1), StateJsonContext.Relaxed.IReadOnlyListString) ?? [];
+        return new RenderedGroup(images, notes, FromMs(r.IsDBNull(2) ? 0 : r.GetInt64(2)));
+    }
 
-    public Task SaveGroupImagesAsync(long groupId, IReadOnlyList<StoredGroupImage> images,
+    public Task<RenderedGroup> SaveGroupImagesAsync(long groupId, IReadOnlyList<StoredGroupImage> images,
         IReadOnlyList<string> notes, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(notes);
         var imagesJson = JsonSerializer.Serialize(images, StateJsonContext.Relaxed.IReadOnlyListStoredGroupImage);
         var notesJson = JsonSerializer.Serialize(notes, StateJsonContext.Relaxed.IReadOnlyListString);
+        var now = _time.GetUtcNow();
         return WriteAsync("save the group's images", (c, tx) =>
         {
-            using var cmd = Command(c, tx, """
+            // When an earlier save won, it is read back in the same transaction: the caller gets what every channel shows.
+            using (var cmd = Command(c, tx, """
                 UPDATE alert_groups SET images_json = $images, image_notes_json = $notes, images_saved_at = $now
                 WHERE id = $id AND images_json IS NULL
-                """);
-            cmd.Parameters.AddWithValue("$id", groupId);
-            cmd.Parameters.AddWithValue("$images", imagesJson);
-            cmd.Parameters.AddWithValue("$notes", notesJson);
-            cmd.Parameters.AddWithValue("$now", ToMs(_time.GetUtcNow()));
-            return cmd.ExecuteNonQuery();
+                """))
+            {
+                cmd.Parameters.AddWithValue("$id", groupId);
+                cmd.Parameters.AddWithValue("$images", imagesJson);
+                cmd.Parameters.AddWithValue("$notes", notesJson);
+                cmd.Parameters.AddWithValue("$now", ToMs(now));
+                if (cmd.ExecuteNonQuery() == 1)
+                {
+                    return new RenderedGroup(images, notes, FromMs(ToMs(now)));
+                }
+            }
+
+            return ReadRendered(c, tx, groupId) ?? new RenderedGroup([], notes, now);
         }, ct);
     }
 
@@ -614,7 +730,7 @@ public sealed partial class SqliteStateStore : IStateStore
             var deliveries = new List<DeliveryRecord>();
             using (var cmd = Command(c, tx, """
                 SELECT id, group_id, channel, receiver, state, attempts, created_at, next_attempt_at,
-                       last_attempt_at, finished_at, message_id, failure_reason, last_error
+                       last_attempt_at, finished_at, message_id, failure_reason, last_error, note
                 FROM deliveries
                 WHERE group_id IN (SELECT group_id FROM alert_history WHERE fingerprint = $fingerprint)
                 ORDER BY id
@@ -637,7 +753,10 @@ public sealed partial class SqliteStateStore : IStateStore
                         FinishedAt: r.IsDBNull(9) ? null : FromMs(r.GetInt64(9)),
                         MessageId: r.IsDBNull(10) ? null : r.GetString(10),
                         FailureReason: r.IsDBNull(11) ? null : r.GetString(11),
-                        LastError: r.IsDBNull(12) ? null : r.GetString(12)));
+                        LastError: r.IsDBNull(12) ? null : r.GetString(12))
+                    {
+                        Note = r.IsDBNull(13) ? null : r.GetString(13),
+                    });
                 }
             }
 

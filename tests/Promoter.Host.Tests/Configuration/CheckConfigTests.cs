@@ -33,6 +33,52 @@ public sealed class CheckConfigTests
         Assert.Contains("configuration is valid", stdout.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("renderer: a\n    renderers: [a]", "receivers[0].renderer: both renderer and renderers are set")]
+    [InlineData("renderers: [a, nope]", "receivers[0].renderers[1]: renderer 'nope' is not defined")]
+    [InlineData("max_charts: 51", "receivers[0].max_charts: 51 is out of range")]
+    [InlineData("digest_after: soon", "receivers[0].digest_after: 'soon' is not a duration")]
+    [InlineData("digest_after: 1s", "receivers[0].digest_after: 1s is out of range")]
+    public void CheckConfig_ReceiverRouteMistake_NamedWithItsPath(string receiverLines, string expected)
+    {
+        var dir = TestPaths.NewTempDirectory("promoter-route");
+        var file = Path.Combine(dir, "promoter.yaml");
+        File.WriteAllText(file, $"""
+            channels:
+              ops-log: {"{"} type: log {"}"}
+            receivers:
+              - name: ops
+                channels: [ops-log]
+                {receiverLines}
+            """.Replace("renderers: [a", "renderers: [ops-log", StringComparison.Ordinal).Replace("renderer: a", "renderer: ops-log", StringComparison.Ordinal));
+        var stderr = new StringWriter();
+
+        var code = ConfigCommands.CheckConfig(file, new StringWriter(), stderr);
+
+        Assert.Equal(1, code);
+        Assert.Contains(expected.Replace("'a'", "'ops-log'", StringComparison.Ordinal), stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("digest_after: off")]
+    [InlineData("digest_after: 2m\n    max_charts: 0")]
+    public void CheckConfig_ReceiverRouteOptions_Valid(string receiverLines)
+    {
+        var dir = TestPaths.NewTempDirectory("promoter-route");
+        var file = Path.Combine(dir, "promoter.yaml");
+        File.WriteAllText(file, $"""
+            channels:
+              ops-log: {"{"} type: log {"}"}
+            receivers:
+              - name: ops
+                channels: [ops-log]
+                {receiverLines}
+            """);
+        var stderr = new StringWriter();
+
+        Assert.True(ConfigCommands.CheckConfig(file, new StringWriter(), stderr) == 0, stderr.ToString());
+    }
+
     [Fact]
     public void CheckConfig_MissingFile_NamesTheFile()
     {

@@ -34,7 +34,10 @@ public sealed class WebhookFailureModesTests
         public Task<Abstractions.Model.AlertGroup?> GetGroupAsync(long groupId, CancellationToken ct) => Task.FromException<Abstractions.Model.AlertGroup?>(Down());
         public Task<IReadOnlyList<StoredGroupImage>?> GetGroupImagesAsync(long groupId, CancellationToken ct) => Task.FromException<IReadOnlyList<StoredGroupImage>?>(Down());
         public Task<RenderedGroup?> GetRenderedGroupAsync(long groupId, CancellationToken ct) => Task.FromException<RenderedGroup?>(Down());
-        public Task SaveGroupImagesAsync(long groupId, IReadOnlyList<StoredGroupImage> images, IReadOnlyList<string> notes, CancellationToken ct) => Task.FromException(Down());
+        public Task<RenderedGroup> SaveGroupImagesAsync(long groupId, IReadOnlyList<StoredGroupImage> images, IReadOnlyList<string> notes, CancellationToken ct) => Task.FromException<RenderedGroup>(Down());
+        public Task DeferAsync(long deliveryId, DateTimeOffset until, CancellationToken ct) => Task.FromException(Down());
+        public Task<IReadOnlyList<ClaimedDelivery>> ClaimBacklogAsync(string channel, int max, DateTimeOffset now, TimeSpan lease, string owner, CancellationToken ct) => Task.FromException<IReadOnlyList<ClaimedDelivery>>(Down());
+        public Task MarkSentTogetherAsync(IReadOnlyList<long> deliveryIds, string note, DateTimeOffset at, CancellationToken ct) => Task.FromException(Down());
         public Task<IReadOnlyList<AlertRecord>> QueryAlertsAsync(AlertQuery query, CancellationToken ct) => Task.FromException<IReadOnlyList<AlertRecord>>(Down());
         public Task<AlertHistory?> GetAlertHistoryAsync(string fingerprint, CancellationToken ct) => Task.FromException<AlertHistory?>(Down());
         public Task<QueueStats> GetQueueStatsAsync(DateTimeOffset now, CancellationToken ct) => Task.FromException<QueueStats>(Down());

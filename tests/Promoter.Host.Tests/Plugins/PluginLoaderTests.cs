@@ -39,6 +39,9 @@ public sealed class PluginLoaderTests(TestPluginBuilds builds)
     [InlineData("channel:dingtalk")]
     [InlineData("channel:slack")]
     [InlineData("channel:webhook")]
+    [InlineData("channel:teams")]
+    [InlineData("channel:telegram")]
+    [InlineData("channel:discord")]
     [InlineData("store:s3")]
     [InlineData("store:local")]
     [InlineData("renderer:prometheus")]
@@ -53,7 +56,7 @@ public sealed class PluginLoaderTests(TestPluginBuilds builds)
     {
         { "bad manifest", dir => File.WriteAllText(Path.Combine(dir, "plugin.json"), "{ not json"), "not valid JSON" },
         { "manifest without entry", dir => File.WriteAllText(Path.Combine(dir, "plugin.json"), """{"id":"x","version":"1","contract":"1.0"}"""), "lacks entryAssembly" },
-        { "newer contract minor", dir => SetContract(dir, "1.9"), "needs contract 1.9, this host provides 1.0" },
+        { "newer contract minor", dir => SetContract(dir, "1.9"), $"needs contract 1.9, this host provides {Abstractions.PromoterContract.Version.ToString(2)}" },
         { "newer contract major", dir => SetContract(dir, "2.0"), "needs contract 2.0" },
         { "missing dependency", dir => File.Delete(Path.Combine(dir, "Newtonsoft.Json.dll")), "Newtonsoft.Json" },
         { "missing entry assembly", dir => File.Delete(Path.Combine(dir, "TestPlugin.MissingDependency.dll")), "entry assembly" },
@@ -180,7 +183,7 @@ public sealed class PluginLoaderTests(TestPluginBuilds builds)
         var error = Assert.Single(await holder.ReloadAsync());
 
         Assert.Contains("no store plugin handles type 's4'", error.ToString(), StringComparison.Ordinal);
-        Assert.Contains("use one of: local, s3", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("use one of: azure_blob, local, s3", error.ToString(), StringComparison.Ordinal);
         Assert.Equal(PluginState.Available, Assert.Single(catalog.Plugins, p => p.Id == "promoter.storage.s3").State);
     }
 

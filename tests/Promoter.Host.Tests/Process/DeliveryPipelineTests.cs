@@ -53,8 +53,7 @@ public sealed class DeliveryPipelineTests
             Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         }
 
-        // A 503 after five successes means the fifth success is recorded (per-channel order: the sixth
-        // delivery is only claimed once the fifth is finished).
+        // Sends cut off by the kill are impossible here: every request is answered (the sink is down, not slow).
         await promoter.WaitUntilAsync(() => sink.Requests.Count(r => r.AnsweredStatus == 503) >= 2, TimeSpan.FromSeconds(30), "retries against the failing sink");
         await promoter.KillAsync();
         sink.Decide = _ => 200;
@@ -64,7 +63,8 @@ public sealed class DeliveryPipelineTests
         await Task.Delay(1000);
         var delivered = sink.Requests.Where(r => r.AnsweredStatus == 200).Select(GroupKeyOf).ToList();
         Assert.Equal(groups, delivered.Count);
-        Assert.Equal(Enumerable.Range(0, groups).Select(i => $"crash-{i:00}"), delivered);
+        // Groups are independent of each other (no order across groups); each arrived once.
+        Assert.Equal(Enumerable.Range(0, groups).Select(i => $"crash-{i:00}"), delivered.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -145,7 +145,7 @@ public sealed class DeliveryPipelineTests
     }
 
     [Fact]
-    public async Task Send_ManyGroupsSeveralChannels_OrderKeptPerChannelAndEveryChannelServed()
+    public async Task Send_ManyGroupsSeveralChannels_EveryGroupOnceOnEveryChannel()
     {
         await using var sink = await RecordingHttpSink.StartAsync();
         await using var promoter = await PromoterProcess.StartAsync(Config(sink.Url));
@@ -158,8 +158,9 @@ public sealed class DeliveryPipelineTests
         await promoter.WaitUntilAsync(() => sink.Requests.Count >= 30 && promoter.LoggedNotifications.Count >= 15,
             TimeSpan.FromSeconds(30), "30 webhook deliveries and 15 log lines");
 
-        Assert.Equal(keys, sink.Requests.Where(r => r.Path == "/hook").Select(GroupKeyOf));
-        Assert.Equal(keys, sink.Requests.Where(r => r.Path == "/hook2").Select(GroupKeyOf));
+        // Different groups are independent (their order across groups is not kept); each arrives once per channel.
+        Assert.Equal(keys, sink.Requests.Where(r => r.Path == "/hook").Select(GroupKeyOf).Order(StringComparer.Ordinal));
+        Assert.Equal(keys, sink.Requests.Where(r => r.Path == "/hook2").Select(GroupKeyOf).Order(StringComparer.Ordinal));
     }
 
     [Fact]

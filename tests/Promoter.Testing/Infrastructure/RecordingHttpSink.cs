@@ -39,6 +39,12 @@ public sealed class RecordingHttpSink : IAsyncDisposable
     /// <summary>Called for each request before answering; may change <see cref="Status"/> for this request.</summary>
     public Func<SinkRequest, int>? Decide { get; set; }
 
+    /// <summary>Extra response headers for a request (such as Retry-After on a 429), or null.</summary>
+    public Func<SinkRequest, IReadOnlyDictionary<string, string>?>? AnswerHeaders { get; set; }
+
+    /// <summary>Awaited before answering (after the request is recorded): holds a send in flight.</summary>
+    public Func<SinkRequest, Task>? Hold { get; set; }
+
     public static async Task<RecordingHttpSink> StartAsync()
     {
         var port = FreePort.Next();
@@ -54,8 +60,19 @@ public sealed class RecordingHttpSink : IAsyncDisposable
             var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
             var request = new SinkRequest(context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body, sink._status, DateTimeOffset.UtcNow);
             var status = sink.Decide?.Invoke(request) ?? sink._status;
-            sink._requests.Enqueue(request with { AnsweredStatus = status });
+            request = request with { AnsweredStatus = status };
+            sink._requests.Enqueue(request);
+            if (sink.Hold is { } hold)
+            {
+                await hold(request);
+            }
+
             context.Response.StatusCode = status;
+            foreach (var (name, value) in sink.AnswerHeaders?.Invoke(request) ?? new Dictionary<string, string>())
+            {
+                context.Response.Headers[name] = value;
+            }
+
             await context.Response.WriteAsync(status == 200 ? "ok" : "unavailable");
         });
         await app.StartAsync();

@@ -64,6 +64,45 @@ public static class SampleImages
         return output.ToArray();
     }
 
+    /// <summary>
+    /// A valid RGB PNG of one colour chosen by <paramref name="seed"/>: compresses to a few KiB at any size, as a
+    /// rendered panel does (mostly background), where <see cref="Png"/>'s noise would not.
+    /// </summary>
+    public static byte[] SolidPng(int seed, int width, int height)
+    {
+        using var output = new MemoryStream();
+        output.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 8;
+        ihdr[9] = 2;
+        WriteChunk(output, "IHDR", ihdr);
+        using (var raw = new MemoryStream())
+        {
+            using (var z = new ZLibStream(raw, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                var row = new byte[1 + (width * 3)];
+                for (var x = 0; x < width; x++)
+                {
+                    row[1 + (x * 3)] = (byte)(seed * 37);
+                    row[2 + (x * 3)] = (byte)(seed * 91);
+                    row[3 + (x * 3)] = (byte)(seed * 53);
+                }
+
+                for (var y = 0; y < height; y++)
+                {
+                    z.Write(row);
+                }
+            }
+
+            WriteChunk(output, "IDAT", raw.ToArray());
+        }
+
+        WriteChunk(output, "IEND", []);
+        return output.ToArray();
+    }
+
     /// <summary>A small SVG that differs by <paramref name="seed"/>.</summary>
     public static byte[] Svg(int seed) => Encoding.UTF8.GetBytes(
         $"""<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"><rect width="{seed % 100 + 1}" height="10" fill="#1f77b4"/></svg>""");

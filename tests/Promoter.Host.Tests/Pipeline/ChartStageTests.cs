@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Promoter.Abstractions.Channels;
+using Promoter.Abstractions.Model;
 using Promoter.Abstractions.Configuration;
 using Promoter.Abstractions.Rendering;
 using Promoter.Abstractions.Storage;
@@ -17,10 +18,11 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Promoter.Host.Tests.Pipeline;
 
 /// <summary>
-/// Which channels get chart bytes (only those that upload, only for images without a public URL), where the
-/// bytes come from (memory, else the store), and that receivers without an uploading channel hold none.
+/// The chart stage and the per-channel view of its charts: which channels get chart bytes (only those that upload,
+/// only for images without a public URL), where the bytes come from (memory, else the store), that receivers without
+/// an uploading channel hold none, and the chart budget (which alerts are drawn, by which renderers, how many).
 /// </summary>
-public sealed class GroupImageRendererTests : IAsyncLifetime
+public sealed class ChartStageTests : IAsyncLifetime
 {
     private static readonly byte[] Chart = [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3, 4];
 
@@ -80,30 +82,50 @@ public sealed class GroupImageRendererTests : IAsyncLifetime
         await _services.DisposeAsync();
     }
 
-    private GroupImageRenderer NewRenderer()
+    /// <summary>The chart stage with its byte cache and the per-channel view, as the host wires them.</summary>
+    private sealed class Stages(ChartStage charts, ChannelImages view, ChartBytes bytes)
     {
-        var factory = LoggerFactory.Create(b => b.AddProvider(_logs));
-        return new GroupImageRenderer(_state, _services.GetRequiredService<PromoterMetrics>(), _clock, factory.CreateLogger<GroupImageRenderer>());
+        public long BytesHeld => bytes.Held;
+
+        public async Task<(IReadOnlyList<NotificationImage> Images, IReadOnlyList<string> Notes)> GetAsync(long id, AlertGroup group,
+            PromoterRuntime runtime, IChannel? channel = null)
+        {
+            var route = runtime.RouteFor("ops")!;
+            var rendered = await charts.GetAsync(id, group, route, CancellationToken.None);
+            return (channel is null ? [] : await view.ForChannelAsync(id, rendered, route, channel, CancellationToken.None), rendered.Notes);
+        }
     }
 
-    private static PromoterRuntime Runtime(IImageStore store, params IChannel[] channels) => new()
+    private Stages NewRenderer()
+    {
+        var factory = LoggerFactory.Create(b => b.AddProvider(_logs));
+        var bytes = new ChartBytes(_clock);
+        return new Stages(new ChartStage(_state, bytes, _services.GetRequiredService<PromoterMetrics>(), factory.CreateLogger<ChartStage>()),
+            new ChannelImages(bytes, factory.CreateLogger<ChannelImages>()), bytes);
+    }
+
+    private static PromoterRuntime Runtime(IImageStore store, params IChannel[] channels) =>
+        Runtime(store, new Dictionary<string, IAlertRenderer> { ["prom"] = new OneChartRenderer() }, ReceiverSettings.DefaultMaxCharts, channels);
+
+    private static PromoterRuntime Runtime(IImageStore store, Dictionary<string, IAlertRenderer> renderers, int maxCharts, params IChannel[] channels) => new()
     {
         Settings = new HostSettings
         {
-            Receivers = [new ReceiverSettings("ops", "prom", "images", channels.Select(c => c.Name).ToList(), new SourceLocation("test", 1, 1), "receivers[0]")],
+            Receivers = [new ReceiverSettings("ops", renderers.Keys.ToList(), "images", channels.Select(c => c.Name).ToList(), new SourceLocation("test", 1, 1), "receivers[0]") { MaxCharts = maxCharts }],
         },
         Source = "test",
         LoadedAt = DateTimeOffset.UnixEpoch,
         Templates = null!,
-        Renderers = new Dictionary<string, IAlertRenderer> { ["prom"] = new OneChartRenderer() },
+        Renderers = renderers,
         Stores = new Dictionary<string, IImageStore> { ["images"] = store },
         Channels = channels.ToDictionary(c => c.Name, c => new ChannelInstance(c.Name, "fake", c)),
         Secrets = ["disk-s3cret"],
     };
 
-    private async Task<long> EnqueueAsync()
+    private Task<long> EnqueueAsync() => EnqueueAsync(AlertGroupSamples.FiringSingle);
+
+    private async Task<long> EnqueueAsync(AlertGroup group)
     {
-        var group = AlertGroupSamples.FiringSingle;
         var queued = await _state.EnqueueAsync(new NewGroup(group, "{}", ["up"], _clock.GetUtcNow(), DedupeKey.Compute(group), TimeSpan.FromMinutes(5)),
             CancellationToken.None);
         return queued.GroupId;
@@ -128,7 +150,7 @@ public sealed class GroupImageRendererTests : IAsyncLifetime
         var id = await EnqueueAsync();
         var images = NewRenderer();
 
-        var (list, notes) = await images.GetAsync(id, AlertGroupSamples.FiringSingle, runtime, runtime.FindReceiver("ops"), CancellationToken.None, channel);
+        var (list, notes) = await images.GetAsync(id, AlertGroupSamples.FiringSingle, runtime, channel);
 
         Assert.Empty(notes);
         var image = Assert.Single(list);
@@ -158,7 +180,7 @@ public sealed class GroupImageRendererTests : IAsyncLifetime
         var runtime = Runtime(store, new FakeChannel("link", uploads: false));
         var exporter = _services.GetRequiredService<PrometheusTextExporter>();
 
-        var (_, notes) = await NewRenderer().GetAsync(await EnqueueAsync(), AlertGroupSamples.FiringSingle, runtime, runtime.FindReceiver("ops"), CancellationToken.None);
+        var (_, notes) = await NewRenderer().GetAsync(await EnqueueAsync(), AlertGroupSamples.FiringSingle, runtime);
 
         Assert.Contains($"promoter_store_saves_total{{outcome=\"{outcome}\",store=\"images\"}} 1\n", exporter.Collect(), StringComparison.Ordinal);
         Assert.Equal(outcome == "stored" ? 0 : 1, notes.Count);
@@ -173,7 +195,7 @@ public sealed class GroupImageRendererTests : IAsyncLifetime
 
         for (var i = 0; i < 5; i++)
         {
-            await images.GetAsync(await EnqueueAsync(), AlertGroupSamples.FiringSingle, runtime, runtime.FindReceiver("ops"), CancellationToken.None);
+            await images.GetAsync(await EnqueueAsync(), AlertGroupSamples.FiringSingle, runtime);
         }
 
         Assert.Equal(0, images.BytesHeld);
@@ -186,10 +208,10 @@ public sealed class GroupImageRendererTests : IAsyncLifetime
         var channel = new FakeChannel("up", uploads: true);
         var runtime = Runtime(store, channel);
         var id = await EnqueueAsync();
-        await NewRenderer().GetAsync(id, AlertGroupSamples.FiringSingle, runtime, runtime.FindReceiver("ops"), CancellationToken.None);
+        await NewRenderer().GetAsync(id, AlertGroupSamples.FiringSingle, runtime);
 
         // A new instance has nothing in memory, as after a restart: the rendered group is found in the state store.
-        var (list, _) = await NewRenderer().GetAsync(id, AlertGroupSamples.FiringSingle, runtime, runtime.FindReceiver("ops"), CancellationToken.None, channel);
+        var (list, _) = await NewRenderer().GetAsync(id, AlertGroupSamples.FiringSingle, runtime, channel);
 
         Assert.Equal(Chart, Assert.Single(list).Content.ToArray());
         Assert.Equal(1, store.Reads);
@@ -208,9 +230,9 @@ public sealed class GroupImageRendererTests : IAsyncLifetime
         var channel = new FakeChannel("up", uploads: true);
         var runtime = Runtime(store, channel);
         var id = await EnqueueAsync();
-        await NewRenderer().GetAsync(id, AlertGroupSamples.FiringSingle, runtime, runtime.FindReceiver("ops"), CancellationToken.None);
+        await NewRenderer().GetAsync(id, AlertGroupSamples.FiringSingle, runtime);
 
-        var (list, _) = await NewRenderer().GetAsync(id, AlertGroupSamples.FiringSingle, runtime, runtime.FindReceiver("ops"), CancellationToken.None, channel);
+        var (list, _) = await NewRenderer().GetAsync(id, AlertGroupSamples.FiringSingle, runtime, channel);
 
         var image = Assert.Single(list);
         Assert.True(image.Content.IsEmpty);
@@ -220,5 +242,76 @@ public sealed class GroupImageRendererTests : IAsyncLifetime
         {
             Assert.Contains("could not be read back from images for an upload: *** unreadable", _logs.AllText, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>Draws one chart per alert, titled with the alert's name and the renderer's tag; counts its calls.</summary>
+    private sealed class TaggingRenderer(string tag, int perAlert = 1) : IAlertRenderer
+    {
+        public List<string> Drawn { get; } = [];
+
+        public Task<IReadOnlyList<AlertImage>> RenderAsync(RenderRequest request, CancellationToken cancellationToken)
+        {
+            lock (Drawn)
+            {
+                Drawn.Add(request.Alert.Name);
+            }
+
+            return Task.FromResult<IReadOnlyList<AlertImage>>(Enumerable.Range(0, perAlert)
+                .Select(i => new AlertImage($"{request.Alert.Name}/{tag}{i}", Chart, "image/png", 800, 400)).ToList());
+        }
+    }
+
+    private static Alert NewAlert(string name, string status, string severity, string? chart = null) => new()
+    {
+        Status = status,
+        Labels = new Dictionary<string, string> { ["alertname"] = name, ["severity"] = severity },
+        Annotations = chart is null ? new Dictionary<string, string>() : new Dictionary<string, string> { [ChartBudget.ChartAnnotation] = chart },
+        StartsAt = DateTimeOffset.UnixEpoch,
+        Fingerprint = name,
+    };
+
+    private static AlertGroup GroupOf(params Alert[] alerts) => AlertGroupSamples.FiringSingle with { Alerts = alerts, GroupKey = "budget" };
+
+    public static TheoryData<int, string[], string> BudgetCases => new()
+    {
+        // max_charts, alerts drawn (in drawing order), the note
+        { 2, ["Crit", "Warn"], "+2 more charts not drawn (max_charts: 2)" },
+        { 3, ["Crit", "Warn", "Info"], "+1 more chart not drawn (max_charts: 3)" },
+        { 6, ["Crit", "Warn", "Info", "Gone"], "" },
+        { 0, [], "" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BudgetCases))]
+    public async Task GetAsync_ChartBudget_MostSevereFiringFirstAndTheRestNeverDrawn(int maxCharts, string[] drawn, string note)
+    {
+        var renderer = new TaggingRenderer("p");
+        var runtime = Runtime(new ReadableStore(true), new Dictionary<string, IAlertRenderer> { ["prom"] = renderer }, maxCharts, new FakeChannel("link", false));
+        // In the group's order: resolved critical, firing info, firing warning, firing critical, and one whose rule turns its chart off.
+        var group = GroupOf(NewAlert("Gone", "resolved", "critical"), NewAlert("Info", "firing", "info"), NewAlert("Warn", "firing", "warning"),
+            NewAlert("Crit", "firing", "critical"), NewAlert("Quiet", "firing", "critical", chart: "off"));
+
+        var (list, notes) = await NewRenderer().GetAsync(await EnqueueAsync(group), group, runtime, new FakeChannel("link", false));
+
+        Assert.Equal(drawn, renderer.Drawn);
+        Assert.Equal(drawn.Length, list.Count);
+        Assert.Equal(list.OrderBy(i => i.AlertIndex).Select(i => i.Title), list.Select(i => i.Title)); // sent in the group's order
+        Assert.Equal(note, notes.SingleOrDefault() ?? "");
+    }
+
+    [Fact]
+    public async Task GetAsync_SeveralRenderers_EachContributesInOrderWithinTheBudget()
+    {
+        var prom = new TaggingRenderer("prom");
+        var grafana = new TaggingRenderer("grafana", perAlert: 2);
+        var runtime = Runtime(new ReadableStore(true), new Dictionary<string, IAlertRenderer> { ["prom"] = prom, ["grafana"] = grafana }, 4,
+            new FakeChannel("link", false));
+        var group = GroupOf(NewAlert("A", "firing", "critical"), NewAlert("B", "firing", "warning"));
+
+        var (list, notes) = await NewRenderer().GetAsync(await EnqueueAsync(group), group, runtime, new FakeChannel("link", false));
+
+        Assert.Equal(["A/prom0", "A/grafana0", "A/grafana1", "B/prom0"], list.Select(i => i.Title));
+        Assert.Equal(["A"], grafana.Drawn); // B's grafana charts were beyond the budget: never drawn
+        Assert.Empty(notes);
     }
 }

@@ -1,0 +1,55 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Promoter.Abstractions.Channels;
+
+namespace Promoter.Channel.Feishu;
+
+/// <summary>Creates <c>type: feishu</c> channels; bots are paced per URL across all of them.</summary>
+internal sealed class FeishuChannelFactory : IChannelFactory
+{
+    internal const string HttpClientName = "promoter.channel.feishu";
+
+    private readonly object _gate = new();
+    private BotPacers? _pacers;
+
+    public string Type => "feishu";
+
+    public IChannel Create(ChannelSetup setup)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        var options = FeishuOptions.Read(setup.Settings);
+        var services = setup.Services;
+        var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Promoter.Channel.Feishu");
+        var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        if (options is null)
+        {
+            // The configuration is refused by the host; return a channel that explains why if it is ever used.
+            return new UnconfiguredChannel(setup.Name);
+        }
+
+        var redactor = new SecretRedactor(setup.Settings.Secrets);
+        var http = new ChannelHttp(services, HttpClientName, options.Timeout, redactor);
+        var composer = new FeishuMessageComposer(setup.Name, setup.Settings.Path, options, setup.PublicUrl, setup.Templates, logger);
+        BotPacers pacers;
+        lock (_gate)
+        {
+            pacers = _pacers ??= new BotPacers(time);
+        }
+
+        var meter = services.GetService<IMeterFactory>()?.Create("Promoter") ?? new Meter("Promoter");
+        var pacingWait = meter.CreateHistogram<double>("promoter_channel_pacing_wait_seconds", "s",
+            "How long messages waited for a chat service's rate limit before being sent");
+        var app = options.CanUpload ? new FeishuAppClient(setup.Name, options, http, time, logger) : null;
+        return new FeishuChannel(setup.Name, options, composer, app, pacers.For(options.BotUrl, options.MessagesPerMinute, options.MessagesPerSecond), http, time, logger, pacingWait);
+    }
+
+    private sealed class UnconfiguredChannel(string name) : IChannel
+    {
+        public string Name => name;
+
+        public ValueTask<DeliveryResult> SendAsync(Notification notification, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(DeliveryResult.Permanent($"channel {name} is not configured correctly; see the configuration errors"));
+    }
+}
