@@ -31,8 +31,8 @@ public sealed class GrafanaRendererTests(PrometheusServer prometheus) : IClassFi
             var json = await http.GetStringAsync(new Uri($"{prometheus.Url}/api/v1/query?query=count_over_time(process_cpu_seconds_total[1m])"));
             using var doc = JsonDocument.Parse(json);
             var result = doc.RootElement.GetProperty("data").GetProperty("result");
-            return result.GetArrayLength() > 0 && double.Parse(result[0].GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture) >= 4;
-        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250), () => "Prometheus did not scrape itself 4 times within 30 s");
+            return result.GetArrayLength() > 0 && double.Parse(result[0].GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture) >= 8;
+        }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250), () => "Prometheus did not scrape itself 8 times within 60 s");
     }
 
     private static (IAlertRenderer Renderer, Abstractions.Configuration.ConfigDiagnostics Diagnostics) Renderer(FakeGrafanaServer grafana,
