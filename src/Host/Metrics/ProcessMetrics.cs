@@ -58,32 +58,56 @@ internal sealed class ProcessMetrics : IDisposable
 
     public void Dispose() => _meter.Dispose();
 
-    /// <summary>A field of /proc/self/status ("VmRSS:  1234 kB"), in bytes; null where procfs is absent.</summary>
+    /// <summary>
+    /// A field of /proc/self/status ("VmRSS:  1234 kB"), in bytes; null where procfs is absent. One scrape observes
+    /// several fields, so the file is read once and reused for a moment: fields from one read agree with each other (the
+    /// kernel reports VmHWM as at least VmRSS within a read), while two separate reads can show a peak below the current size.
+    /// </summary>
     private static long? Status(string field, bool bytes = true)
+    {
+        var lines = StatusLines();
+        foreach (var line in lines)
+        {
+            if (line.Length > field.Length && line.StartsWith(field, StringComparison.Ordinal) && line[field.Length] == ':')
+            {
+                var value = line.AsSpan(field.Length + 1).Trim();
+                var space = value.IndexOf(' ');
+                var number = long.Parse(space < 0 ? value : value[..space], NumberStyles.None, CultureInfo.InvariantCulture);
+                return bytes ? number * 1024 : number;
+            }
+        }
+
+        return null;
+    }
+
+    private sealed record StatusRead(long ReadAt, string[] Lines);
+
+    private static StatusRead? s_status;
+
+    private static string[] StatusLines()
     {
         if (!OperatingSystem.IsLinux())
         {
-            return null;
+            return [];
+        }
+
+        var cached = s_status;
+        var now = Environment.TickCount64;
+        if (cached is not null && now - cached.ReadAt < 1000)
+        {
+            return cached.Lines;
         }
 
         try
         {
-            foreach (var line in File.ReadLines("/proc/self/status"))
-            {
-                if (line.Length > field.Length && line.StartsWith(field, StringComparison.Ordinal) && line[field.Length] == ':')
-                {
-                    var value = line.AsSpan(field.Length + 1).Trim();
-                    var space = value.IndexOf(' ');
-                    var number = long.Parse(space < 0 ? value : value[..space], NumberStyles.None, CultureInfo.InvariantCulture);
-                    return bytes ? number * 1024 : number;
-                }
-            }
+            var lines = File.ReadAllLines("/proc/self/status");
+            s_status = new StatusRead(now, lines);
+            return lines;
         }
         catch (IOException)
         {
+            return [];
         }
-
-        return null;
     }
 
     private static long OpenFileDescriptors()
