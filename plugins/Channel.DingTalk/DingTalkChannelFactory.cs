@@ -7,27 +7,22 @@ using Promoter.Abstractions.Channels;
 namespace Promoter.Channel.DingTalk;
 
 /// <summary>Creates <c>type: dingtalk</c> channels; robots are paced per URL across all of them.</summary>
-internal sealed class DingTalkChannelFactory : IChannelFactory
+internal sealed class DingTalkChannelFactory : ChannelFactory<DingTalkOptions>
 {
     internal const string HttpClientName = "promoter.channel.dingtalk";
 
     private readonly object _gate = new();
     private RobotPacers? _pacers;
 
-    public string Type => "dingtalk";
+    public override string Type => "dingtalk";
 
-    public IChannel Create(ChannelSetup setup)
+    protected override DingTalkOptions? Prepare(ChannelSetup setup) => DingTalkOptions.Read(setup.Settings);
+
+    protected override IChannel Build(DingTalkOptions options, ChannelSetup setup)
     {
-        ArgumentNullException.ThrowIfNull(setup);
-        var options = DingTalkOptions.Read(setup.Settings);
         var services = setup.Services;
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Promoter.Channel.DingTalk");
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
-        if (options is null)
-        {
-            // The configuration is refused by the host; return a channel that explains why if it is ever used.
-            return new UnconfiguredChannel(setup.Name);
-        }
 
         var redactor = new SecretRedactor(setup.Settings.Secrets);
         var http = new ChannelHttp(services, HttpClientName, options.Timeout, redactor);
@@ -42,13 +37,5 @@ internal sealed class DingTalkChannelFactory : IChannelFactory
         var pacingWait = meter.CreateHistogram<double>("promoter_channel_pacing_wait_seconds", "s",
             "How long messages waited for a chat service's rate limit before being sent");
         return new DingTalkChannel(setup.Name, options, composer, pacers.For(options.RobotUrl, options.MessagesPerMinute), http, time, logger, pacingWait);
-    }
-
-    private sealed class UnconfiguredChannel(string name) : IChannel
-    {
-        public string Name => name;
-
-        public ValueTask<DeliveryResult> SendAsync(Notification notification, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(DeliveryResult.Permanent($"channel {name} is not configured correctly; see the configuration errors"));
     }
 }

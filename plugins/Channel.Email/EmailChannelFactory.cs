@@ -6,32 +6,32 @@ using Promoter.Abstractions.Channels;
 namespace Promoter.Channel.Email;
 
 /// <summary>Creates <c>type: email</c> channels.</summary>
-internal sealed class EmailChannelFactory : IChannelFactory
+internal sealed class EmailChannelFactory : ChannelFactory<EmailChannelFactory.Prepared>
 {
-    public string Type => "email";
+    public override string Type => "email";
 
-    public IChannel Create(ChannelSetup setup)
+    /// <summary>The composer compiles the subject and body templates, so it is made while checking: a template error is
+    /// a configuration error.</summary>
+    protected override Prepared? Prepare(ChannelSetup setup)
     {
-        ArgumentNullException.ThrowIfNull(setup);
         var options = EmailOptions.Read(setup.Settings);
         if (options is null)
         {
-            return new UnconfiguredChannel(setup.Name);
+            return null;
         }
 
         var services = setup.Services;
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Promoter.Channel.Email");
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
-        var redactor = new SecretRedactor(setup.Settings.Secrets);
         var composer = new EmailMessageComposer(setup.Name, setup.Settings.Path, options, setup.Templates, time, logger, setup.Settings);
-        return new EmailChannel(setup.Name, options, composer, redactor, logger);
+        return new Prepared(options, composer, logger);
     }
 
-    private sealed class UnconfiguredChannel(string name) : IChannel
+    protected override IChannel Build(Prepared prepared, ChannelSetup setup)
     {
-        public string Name => name;
-
-        public ValueTask<DeliveryResult> SendAsync(Notification notification, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(DeliveryResult.Permanent($"channel {name} is not configured correctly; see the configuration errors"));
+        var redactor = new SecretRedactor(setup.Settings.Secrets);
+        return new EmailChannel(setup.Name, prepared.Options, prepared.Composer, redactor, prepared.Logger);
     }
+
+    internal sealed record Prepared(EmailOptions Options, EmailMessageComposer Composer, ILogger Logger);
 }

@@ -7,27 +7,22 @@ using Promoter.Abstractions.Channels;
 namespace Promoter.Channel.Feishu;
 
 /// <summary>Creates <c>type: feishu</c> channels; bots are paced per URL across all of them.</summary>
-internal sealed class FeishuChannelFactory : IChannelFactory
+internal sealed class FeishuChannelFactory : ChannelFactory<FeishuOptions>
 {
     internal const string HttpClientName = "promoter.channel.feishu";
 
     private readonly object _gate = new();
     private BotPacers? _pacers;
 
-    public string Type => "feishu";
+    public override string Type => "feishu";
 
-    public IChannel Create(ChannelSetup setup)
+    protected override FeishuOptions? Prepare(ChannelSetup setup) => FeishuOptions.Read(setup.Settings);
+
+    protected override IChannel Build(FeishuOptions options, ChannelSetup setup)
     {
-        ArgumentNullException.ThrowIfNull(setup);
-        var options = FeishuOptions.Read(setup.Settings);
         var services = setup.Services;
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Promoter.Channel.Feishu");
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
-        if (options is null)
-        {
-            // The configuration is refused by the host; return a channel that explains why if it is ever used.
-            return new UnconfiguredChannel(setup.Name);
-        }
 
         var redactor = new SecretRedactor(setup.Settings.Secrets);
         var http = new ChannelHttp(services, HttpClientName, options.Timeout, redactor);
@@ -43,13 +38,5 @@ internal sealed class FeishuChannelFactory : IChannelFactory
             "How long messages waited for a chat service's rate limit before being sent");
         var app = options.CanUpload ? new FeishuAppClient(setup.Name, options, http, time, logger) : null;
         return new FeishuChannel(setup.Name, options, composer, app, pacers.For(options.BotUrl, options.MessagesPerMinute, options.MessagesPerSecond), http, time, logger, pacingWait);
-    }
-
-    private sealed class UnconfiguredChannel(string name) : IChannel
-    {
-        public string Name => name;
-
-        public ValueTask<DeliveryResult> SendAsync(Notification notification, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(DeliveryResult.Permanent($"channel {name} is not configured correctly; see the configuration errors"));
     }
 }

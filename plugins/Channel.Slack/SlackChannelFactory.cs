@@ -6,24 +6,20 @@ using Promoter.Abstractions.Channels;
 namespace Promoter.Channel.Slack;
 
 /// <summary>Creates <c>type: slack</c> channels; posts to one Slack channel are paced across all of them.</summary>
-internal sealed class SlackChannelFactory : IChannelFactory
+internal sealed class SlackChannelFactory : ChannelFactory<SlackOptions>
 {
     internal const string HttpClientName = "promoter.channel.slack";
 
     private readonly object _gate = new();
     private SlackPacer? _pacer;
 
-    public string Type => "slack";
+    public override string Type => "slack";
 
-    public IChannel Create(ChannelSetup setup)
+    protected override SlackOptions? Prepare(ChannelSetup setup) => SlackOptions.Read(setup.Settings);
+
+    protected override IChannel Build(SlackOptions options, ChannelSetup setup)
     {
-        ArgumentNullException.ThrowIfNull(setup);
-        var options = SlackOptions.Read(setup.Settings);
         var services = setup.Services;
-        if (options is null)
-        {
-            return new UnconfiguredChannel(setup.Name);
-        }
 
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Promoter.Channel.Slack");
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
@@ -36,13 +32,5 @@ internal sealed class SlackChannelFactory : IChannelFactory
         }
 
         return new SlackChannel(setup.Name, options, builder, http, pacer, time, logger);
-    }
-
-    private sealed class UnconfiguredChannel(string name) : IChannel
-    {
-        public string Name => name;
-
-        public ValueTask<DeliveryResult> SendAsync(Notification notification, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(DeliveryResult.Permanent($"channel {name} is not configured correctly; see the configuration errors"));
     }
 }

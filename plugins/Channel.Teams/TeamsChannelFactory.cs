@@ -6,21 +6,16 @@ using Promoter.Abstractions.Channels;
 namespace Promoter.Channel.Teams;
 
 /// <summary>Creates <c>type: teams</c> channels.</summary>
-internal sealed class TeamsChannelFactory : IChannelFactory
+internal sealed class TeamsChannelFactory : ChannelFactory<TeamsOptions>
 {
     internal const string HttpClientName = "promoter.channel.teams";
 
-    public string Type => "teams";
+    public override string Type => "teams";
 
-    public IChannel Create(ChannelSetup setup)
+    protected override TeamsOptions? Prepare(ChannelSetup setup) => TeamsOptions.Read(setup.Settings);
+
+    protected override IChannel Build(TeamsOptions options, ChannelSetup setup)
     {
-        ArgumentNullException.ThrowIfNull(setup);
-        var options = TeamsOptions.Read(setup.Settings);
-        if (options is null)
-        {
-            return new UnconfiguredChannel(setup.Name);
-        }
-
         var services = setup.Services;
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Promoter.Channel.Teams");
 
@@ -29,13 +24,5 @@ internal sealed class TeamsChannelFactory : IChannelFactory
         var http = new ChannelHttp(services, HttpClientName, options.Timeout, new SecretRedactor(secrets));
         var builder = new TeamsCardBuilder(setup.Name, setup.Settings.Path, options, setup.Templates, logger);
         return new TeamsChannel(setup.Name, options, builder, http);
-    }
-
-    private sealed class UnconfiguredChannel(string name) : IChannel
-    {
-        public string Name => name;
-
-        public ValueTask<DeliveryResult> SendAsync(Notification notification, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(DeliveryResult.Permanent($"channel {name} is not configured correctly; see the configuration errors"));
     }
 }

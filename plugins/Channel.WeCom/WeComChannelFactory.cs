@@ -7,27 +7,22 @@ using Promoter.Abstractions.Channels;
 namespace Promoter.Channel.WeCom;
 
 /// <summary>Creates <c>type: wecom</c> channels; robots are paced per URL across all of them.</summary>
-internal sealed class WeComChannelFactory : IChannelFactory
+internal sealed class WeComChannelFactory : ChannelFactory<WeComOptions>
 {
     internal const string HttpClientName = "promoter.channel.wecom";
 
     private readonly object _gate = new();
     private RobotPacers? _pacers;
 
-    public string Type => "wecom";
+    public override string Type => "wecom";
 
-    public IChannel Create(ChannelSetup setup)
+    protected override WeComOptions? Prepare(ChannelSetup setup) => WeComOptions.Read(setup.Settings);
+
+    protected override IChannel Build(WeComOptions options, ChannelSetup setup)
     {
-        ArgumentNullException.ThrowIfNull(setup);
-        var options = WeComOptions.Read(setup.Settings);
         var services = setup.Services;
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Promoter.Channel.WeCom");
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
-        if (options is null)
-        {
-            // The configuration is refused by the host; return a channel that explains why if it is ever used.
-            return new UnconfiguredChannel(setup.Name);
-        }
 
         var redactor = new SecretRedactor(setup.Settings.Secrets);
         var http = new ChannelHttp(services, HttpClientName, options.Timeout, redactor);
@@ -42,13 +37,5 @@ internal sealed class WeComChannelFactory : IChannelFactory
         var pacingWait = meter.CreateHistogram<double>("promoter_channel_pacing_wait_seconds", "s",
             "How long messages waited for a chat service's rate limit before being sent");
         return new WeComChannel(setup.Name, options, composer, pacers.For(options.RobotUrl, options.MessagesPerMinute), http, time, logger, pacingWait);
-    }
-
-    private sealed class UnconfiguredChannel(string name) : IChannel
-    {
-        public string Name => name;
-
-        public ValueTask<DeliveryResult> SendAsync(Notification notification, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(DeliveryResult.Permanent($"channel {name} is not configured correctly; see the configuration errors"));
     }
 }

@@ -6,21 +6,19 @@ using Promoter.Abstractions.Templating;
 
 namespace Promoter.Channel.Webhook;
 
-internal sealed class WebhookChannelFactory : IChannelFactory
+internal sealed class WebhookChannelFactory : ChannelFactory<WebhookChannelFactory.Prepared>
 {
     internal const string HttpClientName = "promoter.channel.webhook";
 
-    public string Type => "webhook";
+    public override string Type => "webhook";
 
-    public IChannel Create(ChannelSetup setup)
+    protected override Prepared? Prepare(ChannelSetup setup) =>
+        WebhookOptions.Read(setup.Settings, out var extraSecrets) is { } options ? new Prepared(options, extraSecrets) : null;
+
+    protected override IChannel Build(Prepared prepared, ChannelSetup setup)
     {
-        ArgumentNullException.ThrowIfNull(setup);
-        var options = WebhookOptions.Read(setup.Settings, out var extraSecrets);
+        var (options, extraSecrets) = prepared;
         var logger = (setup.Services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Promoter.Channel.Webhook");
-        if (options is null)
-        {
-            return new UnconfiguredChannel(setup.Name);
-        }
 
         ICompiledTemplate? body = null;
         if (options.BodyTemplate is { } text)
@@ -39,11 +37,5 @@ internal sealed class WebhookChannelFactory : IChannelFactory
         return new WebhookChannel(setup.Name, options, body, http, logger);
     }
 
-    private sealed class UnconfiguredChannel(string name) : IChannel
-    {
-        public string Name => name;
-
-        public ValueTask<DeliveryResult> SendAsync(Notification notification, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(DeliveryResult.Permanent($"channel {name} is not configured correctly; see the configuration errors"));
-    }
+    internal sealed record Prepared(WebhookOptions Options, IReadOnlyList<string> ExtraSecrets);
 }

@@ -12,13 +12,12 @@ using Promoter.Renderer.Prometheus.Raster;
 namespace Promoter.Renderer.Grafana;
 
 /// <summary>Creates <c>type: grafana</c> renderers from their configuration section.</summary>
-internal sealed class GrafanaRendererFactory : IAlertRendererFactory
+internal sealed class GrafanaRendererFactory : RendererFactory<GrafanaRendererOptions>
 {
-    public string Type => "grafana";
+    public override string Type => "grafana";
 
-    public IAlertRenderer Create(RendererSetup setup)
+    protected override GrafanaRendererOptions? Prepare(RendererSetup setup)
     {
-        ArgumentNullException.ThrowIfNull(setup);
         var s = setup.Settings;
         var url = s.GetUrl("url", required: true, fix: "write Grafana's base URL, such as url: http://grafana:3000 (with its sub-path if it has one)")
                   ?? new Uri("http://localhost:3000/");
@@ -73,7 +72,7 @@ internal sealed class GrafanaRendererFactory : IAlertRendererFactory
             s.Diagnostics.Add(s.Node.Location, s.Path, missing, "install librsvg (" + LibRsvg.InstallHint + "), or set mode: render to use only Grafana's renderer");
         }
 
-        var options = new GrafanaRendererOptions
+        return new GrafanaRendererOptions
         {
             Url = url,
             Token = token,
@@ -101,7 +100,10 @@ internal sealed class GrafanaRendererFactory : IAlertRendererFactory
                 TimeZone = zone,
             },
         };
+    }
 
+    protected override IAlertRenderer Build(GrafanaRendererOptions options, RendererSetup setup)
+    {
         var services = setup.Services;
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger("Promoter.Renderer.Grafana") ?? NullLogger.Instance;
         var meter = services.GetService<IMeterFactory>()?.Create("Promoter") ?? FallbackMeter.Value;

@@ -12,15 +12,14 @@ using Promoter.Renderer.Prometheus.Raster;
 namespace Promoter.Renderer.Prometheus;
 
 /// <summary>Creates <c>type: prometheus</c> renderers from their configuration section.</summary>
-internal sealed class PrometheusRendererFactory : IAlertRendererFactory
+internal sealed class PrometheusRendererFactory : RendererFactory<PrometheusRendererFactory.Prepared>
 {
     public const string HttpClientName = "promoter.renderer.prometheus";
 
-    public string Type => "prometheus";
+    public override string Type => "prometheus";
 
-    public IAlertRenderer Create(RendererSetup setup)
+    protected override Prepared? Prepare(RendererSetup setup)
     {
-        ArgumentNullException.ThrowIfNull(setup);
         var s = setup.Settings;
         var url = s.GetUrl("url", required: true, fix: "write the Prometheus base URL, such as url: http://prometheus:9090")
                   ?? new Uri("http://localhost:9090");
@@ -88,16 +87,24 @@ internal sealed class PrometheusRendererFactory : IAlertRendererFactory
                 TimeZone = zone,
             },
         };
+        return new Prepared(options, url, timeout, authorization, headers, ReadSources(s));
+    }
 
+    protected override IAlertRenderer Build(Prepared prepared, RendererSetup setup)
+    {
+        var (options, url, timeout, authorization, headers, configured) = prepared;
         var services = setup.Services;
         var http = services.GetService<IHttpClientFactory>()?.CreateClient(HttpClientName) ?? SharedHttp.Value;
         var client = new PrometheusClient(http, new PrometheusClientOptions(url, timeout) { Authorization = authorization, Headers = headers });
-        var sources = ReadSources(s).Select(x => new PrometheusSource(x.Match,
+        var sources = configured.Select(x => new PrometheusSource(x.Match,
             new PrometheusClient(http, new PrometheusClientOptions(x.Url, timeout) { Authorization = authorization, Headers = headers }))).ToList();
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger("Promoter.Renderer.Prometheus") ?? NullLogger.Instance;
         var meter = services.GetService<IMeterFactory>()?.Create("Promoter") ?? FallbackMeter.Value;
         return new PrometheusRenderer(options, new PrometheusSources(client, sources), services.GetService<TimeProvider>() ?? TimeProvider.System, logger, meter);
     }
+
+    internal sealed record Prepared(PrometheusRendererOptions Options, Uri Url, TimeSpan Timeout, string? Authorization,
+        Dictionary<string, string> Headers, List<(Uri Match, Uri Url)> Sources);
 
     private static readonly Lazy<HttpClient> SharedHttp = new(() => new HttpClient { Timeout = Timeout.InfiniteTimeSpan });
 

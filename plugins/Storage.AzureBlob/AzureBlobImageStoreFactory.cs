@@ -5,30 +5,18 @@ using Promoter.Abstractions.Storage;
 
 namespace Promoter.Storage.AzureBlob;
 
-internal sealed class AzureBlobImageStoreFactory : IImageStoreFactory
+internal sealed class AzureBlobImageStoreFactory : ImageStoreFactory<AzureBlobStoreOptions>
 {
-    public string Type => "azure_blob";
+    public override string Type => "azure_blob";
 
-    public IImageStore Create(StoreSetup setup)
+    // A client built from half-read settings would throw: Build only ever sees settings Prepare accepted.
+    protected override AzureBlobStoreOptions? Prepare(StoreSetup setup) => AzureBlobStoreOptions.Read(setup.Settings);
+
+    protected override IImageStore Build(AzureBlobStoreOptions options, StoreSetup setup)
     {
-        ArgumentNullException.ThrowIfNull(setup);
-        var options = AzureBlobStoreOptions.Read(setup.Settings);
         var services = setup.Services;
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Promoter.Storage.AzureBlob");
-        if (setup.Settings.Diagnostics.HasErrors)
-        {
-            // The host refuses to start with configuration errors; a client built from half-read settings would throw.
-            return new UnconfiguredImageStore(setup.Name);
-        }
-
         return new AzureBlobImageStore(setup.Name, options, time, logger, services.GetService<IHttpClientFactory>());
-    }
-
-    /// <summary>Stands in for a store whose settings have errors; the host reports those and never uses it.</summary>
-    private sealed class UnconfiguredImageStore(string name) : IImageStore
-    {
-        public Task<StoredImage> SaveAsync(ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken) =>
-            throw new InvalidOperationException($"image store '{name}' has configuration errors");
     }
 }

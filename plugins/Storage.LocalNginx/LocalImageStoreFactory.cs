@@ -5,14 +5,14 @@ using Promoter.Abstractions.Storage;
 
 namespace Promoter.Storage.LocalNginx;
 
-internal sealed class LocalImageStoreFactory : IImageStoreFactory
+internal sealed class LocalImageStoreFactory : ImageStoreFactory<LocalStoreOptions>
 {
-    public string Type => "local";
+    public override string Type => "local";
 
-    public IImageStore Create(StoreSetup setup)
+    protected override LocalStoreOptions? Prepare(StoreSetup setup) => LocalStoreOptions.Read(setup);
+
+    protected override IImageStore Build(LocalStoreOptions options, StoreSetup setup)
     {
-        ArgumentNullException.ThrowIfNull(setup);
-        var options = LocalStoreOptions.Read(setup);
         var services = setup.Services;
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Promoter.Storage.Local");

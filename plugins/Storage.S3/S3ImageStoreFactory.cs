@@ -5,14 +5,14 @@ using Promoter.Abstractions.Storage;
 
 namespace Promoter.Storage.S3;
 
-internal sealed class S3ImageStoreFactory : IImageStoreFactory
+internal sealed class S3ImageStoreFactory : ImageStoreFactory<S3StoreOptions>
 {
-    public string Type => "s3";
+    public override string Type => "s3";
 
-    public IImageStore Create(StoreSetup setup)
+    protected override S3StoreOptions? Prepare(StoreSetup setup) => S3StoreOptions.Read(setup.Settings);
+
+    protected override IImageStore Build(S3StoreOptions options, StoreSetup setup)
     {
-        ArgumentNullException.ThrowIfNull(setup);
-        var options = S3StoreOptions.Read(setup.Settings);
         var services = setup.Services;
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Promoter.Storage.S3");

@@ -84,7 +84,7 @@ public sealed class GrafanaImagesEndpointTests(GrafanaImagesFixture fixture) : I
         var pubImg = body.GetProperty("pubImg").GetString()!;
         Assert.Single(body.EnumerateObject()); // exactly grafana-images' answer
         var png = await fixture.Promoter.Http.GetByteArrayAsync(new Uri(pubImg));
-        Abstractions.Storage.ImageContent.Validate(png, "image/png");
+        ImageContent.Validate(png, "image/png");
         Assert.Equal((1000, 500), PngSize(png));
         Assert.Empty(fixture.Grafana.RenderRequests); // native: no browser render
         Assert.All(fixture.Grafana.Requests, r => Assert.Equal("Bearer " + CallerToken, r.Header("authorization")));
@@ -171,7 +171,7 @@ public sealed class GrafanaImagesEndpointTests(GrafanaImagesFixture fixture) : I
         using var stored = await fixture.Promoter.Http.PostAsJsonAsync("api/v1/render", new { dashboard = Dashboard, panelId = 2, store = "local" });
         using var doc = JsonDocument.Parse(await stored.Content.ReadAsStringAsync());
         Assert.True(stored.StatusCode == HttpStatusCode.OK, doc.RootElement.ToString());
-        Abstractions.Storage.ImageContent.Validate(await fixture.Promoter.Http.GetByteArrayAsync(new Uri(doc.RootElement.GetProperty("url").GetString()!)), "image/png");
+        ImageContent.Validate(await fixture.Promoter.Http.GetByteArrayAsync(new Uri(doc.RootElement.GetProperty("url").GetString()!)), "image/png");
 
         using var missing = await fixture.Promoter.Http.PostAsJsonAsync("api/v1/render", new { dashboard = "nope", panelId = 1 });
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);

@@ -91,7 +91,7 @@ public sealed class GrafanaRendererTests(PrometheusServer prometheus) : IClassFi
         Assert.Equal(["Resident", "Heap in use"], legend);
         Assert.Contains(svg.Descendants(Svg + "text"), t => t.Value.EndsWith("MiB", StringComparison.Ordinal));
         Assert.Equal("image/png", png.ContentType);
-        Abstractions.Storage.ImageContent.Validate(png.Content.Span, "image/png");
+        ImageContent.Validate(png.Content.Span, "image/png");
         Assert.Equal((800, 400), (png.Width, png.Height));
     }
 
@@ -128,7 +128,7 @@ public sealed class GrafanaRendererTests(PrometheusServer prometheus) : IClassFi
         var image = Assert.Single(await renderer.RenderAsync(GrafanaFixtures.Request(alert), default));
 
         Assert.Equal($"panel {panelId} of {Dashboard} (Grafana panel, rendered by Grafana: {reason})", image.Title);
-        Abstractions.Storage.ImageContent.Validate(image.Content.Span, "image/png");
+        ImageContent.Validate(image.Content.Span, "image/png");
         Assert.Equal((800, 400), (image.Width, image.Height));
         var render = Assert.Single(grafana.RenderRequests);
         var q = System.Web.HttpUtility.ParseQueryString(render.PathAndQuery[(render.PathAndQuery.IndexOf('?', StringComparison.Ordinal) + 1)..]);

@@ -5,15 +5,26 @@ using Promoter.Abstractions.Templating;
 namespace Promoter.Abstractions.Channels;
 
 /// <summary>
-/// Creates channels of one <c>type:</c> ("dingtalk", "slack", …). <see cref="Create"/> validates the
-/// section through <see cref="ChannelSetup.Settings"/>: every problem is reported there (all of them, not
-/// just the first), and the host refuses the configuration when any was reported.
+/// Creates channels of one <c>type:</c> ("dingtalk", "slack", …). <see cref="Validate"/> checks a section,
+/// <see cref="Create"/> builds a channel from a section that passed.
 /// </summary>
 public interface IChannelFactory
 {
     /// <summary>The value of <c>type:</c> this factory handles, lower case.</summary>
     string Type { get; }
 
+    /// <summary>
+    /// Checks a section without building anything: reads every key it supports through <c>setup.Settings</c> and
+    /// reports each problem there (path, message, fix; all of them, not just the first). Returns the problems found.
+    /// The host calls it at check-config, startup and every reload, and calls <c>Create</c> only for sections with
+    /// none, so that a factory never has to build a placeholder for a broken section.
+    /// </summary>
+    IReadOnlyList<ConfigError> Validate(ChannelSetup setup);
+
+    /// <summary>
+    /// Builds the instance for a section that <see cref="Validate"/> accepted. Called with a fresh <c>setup</c>
+    /// (read the settings again); throws <see cref="InvalidOperationException"/> if the section is invalid after all.
+    /// </summary>
     IChannel Create(ChannelSetup setup);
 }
 

@@ -8,6 +8,18 @@ public interface IAlertRendererFactory
 {
     string Type { get; }
 
+    /// <summary>
+    /// Checks a section without building anything: reads every key it supports through <c>setup.Settings</c> and
+    /// reports each problem there (path, message, fix; all of them, not just the first). Returns the problems found.
+    /// The host calls it at check-config, startup and every reload, and calls <c>Create</c> only for sections with
+    /// none, so that a factory never has to build a placeholder for a broken section.
+    /// </summary>
+    IReadOnlyList<ConfigError> Validate(RendererSetup setup);
+
+    /// <summary>
+    /// Builds the instance for a section that <see cref="Validate"/> accepted. Called with a fresh <c>setup</c>
+    /// (read the settings again); throws <see cref="InvalidOperationException"/> if the section is invalid after all.
+    /// </summary>
     IAlertRenderer Create(RendererSetup setup);
 }
 

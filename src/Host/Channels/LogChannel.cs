@@ -104,17 +104,23 @@ internal sealed partial class LogChannel : IChannel
 }
 
 /// <summary>Creates <c>type: log</c> channels.</summary>
-internal sealed class LogChannelFactory(string dataDirectory) : IChannelFactory
+internal sealed class LogChannelFactory(string dataDirectory) : ChannelFactory<LogChannelFactory.Prepared>
 {
-    public string Type => "log";
+    public override string Type => "log";
 
-    public IChannel Create(ChannelSetup setup)
+    protected override Prepared? Prepare(ChannelSetup setup)
     {
         var path = setup.Settings.GetString("path") is { } p ? Path.GetFullPath(p, dataDirectory) : Path.Combine(dataDirectory, "notifications.jsonl");
-        var templates = ChannelTemplates.Read(setup, "promoter.log.title", "promoter.log.text");
+        return new Prepared(path, ChannelTemplates.Read(setup, "promoter.log.title", "promoter.log.text"));
+    }
+
+    protected override IChannel Build(Prepared prepared, ChannelSetup setup)
+    {
         var services = setup.Services;
-        return new LogChannel(setup.Name, templates, path,
+        return new LogChannel(setup.Name, prepared.Templates, prepared.Path,
             services.GetRequiredService<ILoggerFactory>().CreateLogger("Promoter.Channels.Log"),
             services.GetService<TimeProvider>() ?? TimeProvider.System);
     }
+
+    internal sealed record Prepared(string Path, ChannelTemplates Templates);
 }

@@ -168,7 +168,7 @@ internal sealed partial class ChartStage(IStateStore store, ChartBytes bytes, Pr
 
         try
         {
-            var stored = await imageStore.SaveAsync(image.Content, image.ContentType, deadline);
+            var stored = await Plugins.ImageGate.SaveAsync(imageStore, image.Content, image.ContentType, deadline);
             CountSave(route.StoreName!, "stored");
             return unstored with { Url = stored.Url.ToString(), IsPublic = stored.IsPublic, Key = stored.Key };
         }
@@ -186,7 +186,7 @@ internal sealed partial class ChartStage(IStateStore store, ChartBytes bytes, Pr
         metrics.StoreSaves.Add(1, new KeyValuePair<string, object?>("store", storeName), new KeyValuePair<string, object?>("outcome", outcome));
 
     private static string Describe(Exception e, TimeSpan timeout) => e is OperationCanceledException
-        ? $"rendering took longer than {Abstractions.Configuration.DurationSyntax.Format(timeout)}"
+        ? $"rendering took longer than {DurationSyntax.Format(timeout)}"
         : e.Message;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Chart for {Alert} not drawn by renderer {Renderer} (receiver {Receiver}): {Reason}; the message goes out without it")]

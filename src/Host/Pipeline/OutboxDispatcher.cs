@@ -246,7 +246,7 @@ internal sealed partial class OutboxDispatcher(
             if (slot > deadline)
             {
                 await FinishFailedAsync([d], d.Attempts, "DeadlineExceeded",
-                    $"the channel's rate limit ({schedule.Limit.Messages} per {Abstractions.Configuration.DurationSyntax.Format(schedule.Limit.Per)}) would send it after its deadline; turn on digest_after so a backlog is merged instead", runtime);
+                    $"the channel's rate limit ({schedule.Limit.Messages} per {DurationSyntax.Format(schedule.Limit.Per)}) would send it after its deadline; turn on digest_after so a backlog is merged instead", runtime);
                 return Pace.Deferred;
             }
 
@@ -358,7 +358,7 @@ internal sealed partial class OutboxDispatcher(
 
         var reason = result.IsRetryable ? "DeadlineExceeded" : result.Failure.ToString()!;
         await FinishFailedAsync(members, attempt, reason,
-            result.IsRetryable ? $"gave up after {attempt} attempt(s) (deadline {Abstractions.Configuration.DurationSyntax.Format(runtime.Settings.Delivery.Deadline)}): {message}" : message,
+            result.IsRetryable ? $"gave up after {attempt} attempt(s) (deadline {DurationSyntax.Format(runtime.Settings.Delivery.Deadline)}): {message}" : message,
             runtime);
     }
 

@@ -9,9 +9,11 @@ namespace Promoter.Host.Runtime;
 
 /// <summary>
 /// Builds a <see cref="PromoterRuntime"/> from settings: each section is handed to the factory its
-/// <c>type:</c> names, which validates it; every problem of every section is collected before deciding.
+/// <c>type:</c> names, whose <c>Validate</c> checks it; every problem of every section is collected before deciding,
+/// and only when there is none are the instances created (<c>Create</c>). With <paramref name="createInstances"/>
+/// false (check-config) nothing is created at all.
 /// </summary>
-internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time)
+internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time, bool createInstances = true)
 {
     public (PromoterRuntime? Runtime, ConfigDiagnostics Diagnostics) Build(LoadedConfig config)
     {
@@ -27,17 +29,21 @@ internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time)
         var templates = GoTemplateRenderer.Create(catalog.TemplateSources, settings.TemplateGlobs, diagnostics,
             new SourceLocation(config.Source, 0, 0));
 
+        // Creation waits until every section validated: nothing is built for a configuration that is refused.
+        var creates = new List<Action>();
         var renderers = new Dictionary<string, IAlertRenderer>(StringComparer.Ordinal);
         foreach (var section in settings.Renderers)
         {
             if (Resolve(catalog.Renderers, section, diagnostics, catalog) is { } reg)
             {
-                Create(section, diagnostics, () => reg.Factory.Create(new RendererSetup
+                var setup = new RendererSetup
                 {
                     Name = section.Name,
                     Settings = section.Settings,
                     Services = reg.Services,
-                }), r => renderers[section.Name] = r);
+                };
+                Validate(section, diagnostics, () => reg.Factory.Validate(setup));
+                creates.Add(() => Create(section, diagnostics, () => reg.Factory.Create(setup), r => renderers[section.Name] = r));
             }
         }
 
@@ -46,7 +52,7 @@ internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time)
         {
             if (Resolve(catalog.Stores, section, diagnostics, catalog) is { } reg)
             {
-                Create(section, diagnostics, () => reg.Factory.Create(new StoreSetup
+                var setup = new StoreSetup
                 {
                     Name = section.Name,
                     Settings = section.Settings,
@@ -54,7 +60,9 @@ internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time)
                     HostPublicUrlIsPublic = settings.PublicUrlIsPublic,
                     DataDirectory = settings.DataDirectory,
                     Services = reg.Services,
-                }), s => stores[section.Name] = s);
+                };
+                Validate(section, diagnostics, () => reg.Factory.Validate(setup));
+                creates.Add(() => Create(section, diagnostics, () => reg.Factory.Create(setup), s => stores[section.Name] = s));
             }
         }
 
@@ -63,7 +71,7 @@ internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time)
         {
             if (Resolve(catalog.Channels, section, diagnostics, catalog) is { } reg)
             {
-                Create(section, diagnostics, () => reg.Factory.Create(new Abstractions.Channels.ChannelSetup
+                var setup = new Abstractions.Channels.ChannelSetup
                 {
                     Name = section.Name,
                     Settings = section.Settings,
@@ -71,7 +79,10 @@ internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time)
                     Services = reg.Services,
                     // Only an explicit public_url: the default (localhost) would make links nobody can open.
                     PublicUrl = settings.PublicUrlIsPublic ? settings.PublicUrl : null,
-                }), c => channels[section.Name] = new ChannelInstance(section.Name, section.Type, c));
+                };
+                Validate(section, diagnostics, () => reg.Factory.Validate(setup));
+                creates.Add(() => Create(section, diagnostics, () => reg.Factory.Create(setup),
+                    c => channels[section.Name] = new ChannelInstance(section.Name, section.Type, c)));
             }
         }
 
@@ -85,8 +96,19 @@ internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time)
         if (settings.Auth.BasicPassword is { } p) secrets.Add(p);
         if (settings.Auth.HeaderValue is { } h) secrets.Add(h);
 
+        if (diagnostics.HasErrors || !createInstances)
+        {
+            return (null, diagnostics);
+        }
+
+        foreach (var create in creates)
+        {
+            create();
+        }
+
         if (diagnostics.HasErrors)
         {
+            DisposeAll(renderers.Values.Concat<object>(stores.Values).Concat(channels.Values.Select(c => c.Channel)));
             return (null, diagnostics);
         }
 
@@ -124,13 +146,28 @@ internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time)
         return null;
     }
 
+    private static void Validate(PluginSection section, ConfigDiagnostics diagnostics, Func<IReadOnlyList<ConfigError>> validate)
+    {
+        try
+        {
+            // The factory reports its problems to the section's diagnostics (the same object) and returns them too.
+            validate();
+            section.Settings.ReportUnknownKeys();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A factory should report through the settings; one that throws is still reported, not fatal.
+            diagnostics.Add(section.Settings.Node.Location, section.Settings.Path,
+                $"the {section.Type} plugin rejected this section: {e.Message}", "check the section against the plugin's documentation");
+        }
+    }
+
     private static void Create<T>(PluginSection section, ConfigDiagnostics diagnostics, Func<T> create, Action<T> keep)
     {
         var before = diagnostics.Errors.Count;
         try
         {
             var instance = create();
-            section.Settings.ReportUnknownKeys();
             if (diagnostics.Errors.Count == before)
             {
                 keep(instance);
@@ -138,9 +175,24 @@ internal sealed class RuntimeBuilder(PluginCatalog catalog, TimeProvider time)
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // A factory should report through the settings; one that throws is still reported, not fatal.
+            // Validate accepted the section, so this is the plugin failing to build (a client library refusing).
             diagnostics.Add(section.Settings.Node.Location, section.Settings.Path,
-                $"the {section.Type} plugin rejected this section: {e.Message}", "check the section against the plugin's documentation");
+                $"the {section.Type} plugin could not create '{section.Name}': {e.Message}", "check the section against the plugin's documentation");
+        }
+    }
+
+    private static void DisposeAll(IEnumerable<object> instances)
+    {
+        foreach (var instance in instances)
+        {
+            try
+            {
+                (instance as IDisposable)?.Dispose();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Best effort: these instances were never used.
+            }
         }
     }
 }

@@ -149,7 +149,7 @@ internal static partial class GrafanaImagesEndpoints
         StoredImage stored;
         try
         {
-            stored = await store.SaveAsync(image.Content, image.ContentType, ct);
+            stored = await Plugins.ImageGate.SaveAsync(store, image.Content, image.ContentType, ct);
         }
         catch (ImageRejectedException e)
         {

@@ -92,7 +92,7 @@ internal static class ToolsEndpoints
                 return Results.Bytes(image.Content.ToArray(), image.ContentType);
             }
 
-            var stored = await store.SaveAsync(image.Content, image.ContentType, ct);
+            var stored = await Plugins.ImageGate.SaveAsync(store, image.Content, image.ContentType, ct);
             return Results.Json(new RenderStoredResponse(stored.Url.ToString(), stored.Key, stored.IsPublic, stored.ExpiresAt),
                 WebJson.Api.RenderStoredResponse);
         });

@@ -2,7 +2,9 @@ using System.Buffers.Binary;
 using System.Xml;
 using Promoter.Abstractions.Rendering;
 
-namespace Promoter.Abstractions.Storage;
+using Promoter.Abstractions.Storage;
+
+namespace Promoter.Plugins.Sdk;
 
 /// <summary>
 /// What a store accepts: a PNG or an SVG that a renderer produced, verified by signature and structure,

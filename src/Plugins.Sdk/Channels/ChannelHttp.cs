@@ -3,7 +3,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Promoter.Abstractions.Channels;
+using Promoter.Abstractions.Channels;
+
+namespace Promoter.Plugins.Sdk;
 
 /// <summary>
 /// One HTTP exchange with a per-request timeout, turning network failures and timeouts into transient

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Promoter.Abstractions.Configuration;
+namespace Promoter.Plugins.Sdk;
 
 /// <summary>
 /// Durations as Prometheus and Alertmanager write them: one or more <c>&lt;number&gt;&lt;unit&gt;</c> with
