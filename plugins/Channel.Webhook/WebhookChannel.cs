@@ -74,6 +74,6 @@ internal sealed class WebhookChannel(string name, WebhookOptions options, ICompi
 
 internal static partial class WebhookLog
 {
-    [LoggerMessage(1, LogLevel.Error, "Channel {Channel}: body template {Template} failed, sending the Alertmanager JSON instead: {Error}")]
+    [LoggerMessage(8901, LogLevel.Error, "Channel {Channel}: body template {Template} failed, sending the Alertmanager JSON instead: {Error}")]
     public static partial void TemplateFailed(ILogger logger, string channel, string template, string error);
 }

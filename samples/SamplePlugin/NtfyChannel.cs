@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Promoter.Abstractions.Channels;
 using Promoter.Abstractions.Templating;
+using Promoter.Plugins.Sdk;
 
 namespace Promoter.Sample.Ntfy;
 

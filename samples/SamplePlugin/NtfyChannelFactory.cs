@@ -3,37 +3,45 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Promoter.Abstractions.Channels;
 using Promoter.Abstractions.Templating;
+using Promoter.Plugins.Sdk;
 
 namespace Promoter.Sample.Ntfy;
 
-/// <summary>Creates <c>type: ntfy</c> channels. Problems are reported through the settings, never thrown.</summary>
-internal sealed class NtfyChannelFactory : IChannelFactory
+/// <summary>
+/// Creates <c>type: ntfy</c> channels. Checking (<see cref="Prepare"/>: every setting and both templates) is separate
+/// from building: the host calls Validate at check-config, startup and reload, and Create only for a section that
+/// passed, so there is never a placeholder channel for a broken section.
+/// </summary>
+internal sealed class NtfyChannelFactory : ChannelFactory<NtfyChannelFactory.Prepared>
 {
     internal const string HttpClientName = "example.channel.ntfy";
 
     private static readonly Lazy<HttpClient> FallbackClient = new(() => new HttpClient { Timeout = System.Threading.Timeout.InfiniteTimeSpan });
 
-    public string Type => "ntfy";
+    public override string Type => "ntfy";
 
-    public IChannel Create(ChannelSetup setup)
+    protected override Prepared? Prepare(ChannelSetup setup)
     {
-        ArgumentNullException.ThrowIfNull(setup);
         var options = NtfyOptions.Read(setup.Settings);
         if (options is null)
         {
-            // The host refuses the configuration anyway; this instance is never used.
-            return new UnconfiguredChannel(setup.Name);
+            return null;
         }
 
-        var services = setup.Services;
-        var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Example.Channel.Ntfy");
+        // Compiled while checking: a template that does not parse is a configuration error with its line and column.
         var title = Compile(setup, "title", options.TitleTemplate, options.TemplateProfile);
         var text = Compile(setup, "text", options.TextTemplate, options.TemplateProfile);
-        var http = services.GetService<IHttpClientFactory>()?.CreateClient(HttpClientName) ?? FallbackClient.Value;
-        return new NtfyChannel(setup.Name, options, title, text, http, logger);
+        return title is null || text is null ? null : new Prepared(options, title, text);
     }
 
-    /// <summary>A template that does not parse is a configuration error, reported with its line and column.</summary>
+    protected override IChannel Build(Prepared prepared, ChannelSetup setup)
+    {
+        var services = setup.Services;
+        var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Example.Channel.Ntfy");
+        var http = services.GetService<IHttpClientFactory>()?.CreateClient(HttpClientName) ?? FallbackClient.Value;
+        return new NtfyChannel(setup.Name, prepared.Options, prepared.Title, prepared.Text, http, logger);
+    }
+
     private static ICompiledTemplate? Compile(ChannelSetup setup, string key, string text, string profile)
     {
         try
@@ -47,11 +55,5 @@ internal sealed class NtfyChannelFactory : IChannelFactory
         }
     }
 
-    private sealed class UnconfiguredChannel(string name) : IChannel
-    {
-        public string Name => name;
-
-        public ValueTask<DeliveryResult> SendAsync(Notification notification, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(DeliveryResult.Permanent($"channel {name} is not configured correctly; see the configuration errors"));
-    }
+    internal sealed record Prepared(NtfyOptions Options, ICompiledTemplate Title, ICompiledTemplate Text);
 }

@@ -1,5 +1,6 @@
 using Promoter.Abstractions.Configuration;
 using Promoter.Abstractions.Templating;
+using Promoter.Plugins.Sdk;
 
 namespace Promoter.Sample.Ntfy;
 

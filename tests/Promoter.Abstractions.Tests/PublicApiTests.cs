@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text;
 using Promoter.Abstractions;
+using Promoter.Abstractions.Configuration;
 using Promoter.Testing.Infrastructure;
 
 namespace Promoter.Abstractions.Tests;
@@ -37,6 +38,30 @@ public sealed class PublicApiTests
         var version = typeof(PromoterContract).Assembly.GetName().Version!;
 
         Assert.Equal(new Version(PromoterContract.Version.Major, 0, 0, 0), version);
+    }
+
+    [Fact]
+    public void PackageVersion_FollowsContractVersion()
+    {
+        // src/Contract.props sets both; a package whose version differs from the contract it carries misleads authors.
+        foreach (var assembly in new[] { typeof(PromoterContract).Assembly, typeof(SettingsReader).Assembly })
+        {
+            var version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
+            Assert.StartsWith(PromoterContract.Version.ToString(2) + ".", version, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Contract_HoldsNoHelperImplementation()
+    {
+        // The helpers live in Promoter.Plugins.Sdk (shipped by each plugin); the contract keeps exchange types only.
+        var names = typeof(PromoterContract).Assembly.GetExportedTypes().Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+
+        Assert.DoesNotContain("ChannelHttp", names);
+        Assert.DoesNotContain("SecretRedactor", names);
+        Assert.DoesNotContain("ImageContent", names);
+        Assert.DoesNotContain("DurationSyntax", names);
+        Assert.DoesNotContain(typeof(PluginSettings).GetMethods(), m => m.Name is "GetDuration" or "GetSecret" or "GetUrl");
     }
 
     private static IEnumerable<string> Lines(string s) => s.Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -128,7 +128,7 @@ public sealed class EmailMessageComposerTests
     public void Compose_DefaultTemplates_EveryChartEmbeddedAndReferenced(string lang, string fixture)
     {
         var png = File.ReadAllBytes(Path.Combine(TestPaths.RepositoryRoot, "docs", "images", fixture == "resolved.json" ? "chart-resolved.png" : "chart-firing.png"));
-        var group = fixture == "demo" ? Demo() : AlertGroupSamples.Load("alertmanager-0.25", fixture);
+        var group = fixture == "demo" ? Demo() : Promoter.Testing.Infrastructure.RepoAlertGroups.Load("alertmanager-0.25", fixture);
         var composed = Composer(lang).Compose(Notify(group, png));
         var html = composed.Message.HtmlBody ?? "";
         var parts = composed.Message.BodyParts.OfType<MimePart>().Where(p => p.ContentType.MediaType == "image").ToList();

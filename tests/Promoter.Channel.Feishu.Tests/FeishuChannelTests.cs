@@ -56,7 +56,7 @@ public sealed class FeishuChannelTests
         using var context = Context();
         var channel = context.Create("feishu", Section(server, ("lang", "en")));
 
-        var result = await channel.SendAsync(AlertGroupSamples.Notify(AlertGroupSamples.Load("alertmanager-0.25", fixture)), CancellationToken.None);
+        var result = await channel.SendAsync(AlertGroupSamples.Notify(Promoter.Testing.Infrastructure.RepoAlertGroups.Load("alertmanager-0.25", fixture)), CancellationToken.None);
 
         Assert.True(result.IsSuccess, result.ToString());
         var card = Assert.Single(server.Messages);

@@ -50,7 +50,7 @@ public sealed class SlackLanguageTests
         using var context = new ChannelTestContext(new SlackPlugin(), templates: Engine);
         var channel = context.Create("slack", SettingsBuilder.FromPairs([("webhook_url", server.IncomingWebhookUrl.ToString()), ("mention_users", new[] { "U0CONFIG" }),
             ("mention_label", "owner"), .. onResolved is null ? [] : new (string, object?)[] { ("mention_on_resolved", onResolved) }]));
-        var source = AlertGroupSamples.Load("alertmanager-0.25", fixture);
+        var source = Promoter.Testing.Infrastructure.RepoAlertGroups.Load("alertmanager-0.25", fixture);
         var group = source with
         {
             Alerts = source.Alerts.Select(a => a with { Labels = new Dictionary<string, string>(a.Labels) { ["owner"] = "U0OWNER here" } }).ToList(),

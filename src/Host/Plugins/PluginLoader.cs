@@ -87,12 +87,9 @@ internal sealed partial class PluginLoader(IServiceProvider hostServices, ILogge
             return Failed(problem!);
         }
 
-        var required = Version.Parse(manifest.Contract!);
-        if (!PromoterContract.Supports(required))
+        if (ContractRefusal(Version.Parse(manifest.Contract!), PromoterContract.Version) is { } refusal)
         {
-            return Failed(required.Major != PromoterContract.Version.Major || required > PromoterContract.Version
-                ? $"needs contract {required}, this host provides {PromoterContract.Version}: upgrade Promoter or use a plugin build for contract {PromoterContract.Version.Major}.x"
-                : $"needs contract {required}, which this host does not support");
+            return Failed(refusal);
         }
 
         var entryPath = Path.Combine(folder, manifest.EntryAssembly!);
@@ -216,6 +213,27 @@ internal sealed partial class PluginLoader(IServiceProvider hostServices, ILogge
 
         PluginStatus Failed(string reason) =>
             new(name, manifest?.Id, manifest?.Version, manifest?.Contract, PluginState.Failed, reason, []);
+    }
+
+    /// <summary>
+    /// Why a plugin built against contract <paramref name="required"/> cannot run on a host providing
+    /// <paramref name="host"/>, or null when it can: same major, and a minor not newer than the host's (the contract only
+    /// grows within a major, and Promoter.Abstractions keeps AssemblyVersion at major.0.0.0 so the binding holds).
+    /// </summary>
+    internal static string? ContractRefusal(Version required, Version host)
+    {
+        if (required.Major == host.Major && required.Minor <= host.Minor)
+        {
+            return null;
+        }
+
+        if (required.Major < host.Major)
+        {
+            return $"needs contract {required}, this host provides {host}: contract {host.Major}.0 changed or removed types that " +
+                $"contract {required.Major}.x plugins use; rebuild the plugin against the Promoter.Abstractions {host.Major}.x package";
+        }
+
+        return $"needs contract {required}, this host provides {host}: upgrade Promoter, or use a plugin build for contract {host.Major}.{host.Minor} or older within {host.Major}.x";
     }
 
     private static void EnsureFree<T>(Dictionary<string, Registered<T>> map, string type, string kind)

@@ -119,20 +119,26 @@ public sealed partial class ExamplesTests
     private static partial Regex YamlBlock();
 }
 
-/// <summary>Builds samples/SamplePlugin the way its README says, once, into a temp plugins folder.</summary>
+/// <summary>
+/// Builds samples/SamplePlugin the way an outside author does, once: from the packed packages only (a copy of the
+/// sample outside the repository, restoring from a local feed), into a temp plugins folder.
+/// </summary>
 public sealed class SamplePluginBuild : IAsyncLifetime
 {
-    public string PluginsDirectory { get; } = TestPaths.NewTempDirectory("promoter-sample-plugins");
+    private readonly Sdk.SdkPackages _sdk = new();
+
+    public string PluginsDirectory => Path.Combine(_sdk.Root, "sample-plugins");
 
     public string PluginDirectory => Path.Combine(PluginsDirectory, "SamplePlugin");
 
     public async Task InitializeAsync()
     {
-        await using var build = ChildProcess.Start("dotnet",
-            ["publish", Path.Combine(TestPaths.RepositoryRoot, "samples", "SamplePlugin", "SamplePlugin.csproj"),
-             "-c", "Debug", "-o", PluginDirectory, "-nologo", "-v", "q"]);
-        var code = await build.WaitForExitAsync(TimeSpan.FromMinutes(5));
-        Assert.True(code == 0, $"building samples/SamplePlugin failed:\n{build.Output}");
+        await _sdk.InitializeAsync();
+        var source = Path.Combine(_sdk.Root, "sample-source");
+        Sdk.SdkPackages.CopyDirectory(Path.Combine(TestPaths.RepositoryRoot, "samples", "SamplePlugin"), source);
+        _sdk.WriteNugetConfig(source);
+        await Sdk.SdkPackages.RunAsync(source, TimeSpan.FromMinutes(5), "dotnet",
+            ["publish", Path.Combine(source, "SamplePlugin.csproj"), "-c", "Debug", "-o", PluginDirectory, "-nologo", "-v", "q", .. _sdk.RestoreProperties]);
     }
 
     /// <summary>Loads the folder with the host's loader.</summary>
@@ -150,7 +156,7 @@ public sealed class SamplePluginBuild : IAsyncLifetime
     public SamplePluginBuild() => _pluginType = new(() =>
         Load().Channels["ntfy"].Factory.GetType().Assembly.GetType("Promoter.Sample.Ntfy.NtfyPlugin", throwOnError: true)!);
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public Task DisposeAsync() => _sdk.DisposeAsync();
 }
 
 public sealed class SamplePluginTests(SamplePluginBuild build) : IClassFixture<SamplePluginBuild>

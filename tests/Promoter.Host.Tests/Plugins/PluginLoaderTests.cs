@@ -55,12 +55,37 @@ public sealed class PluginLoaderTests(TestPluginBuilds builds)
     public static TheoryData<string, Action<string>, string> BrokenPlugins => new()
     {
         { "bad manifest", dir => File.WriteAllText(Path.Combine(dir, "plugin.json"), "{ not json"), "not valid JSON" },
-        { "manifest without entry", dir => File.WriteAllText(Path.Combine(dir, "plugin.json"), """{"id":"x","version":"1","contract":"1.0"}"""), "lacks entryAssembly" },
-        { "newer contract minor", dir => SetContract(dir, "1.9"), $"needs contract 1.9, this host provides {Abstractions.PromoterContract.Version.ToString(2)}" },
-        { "newer contract major", dir => SetContract(dir, "2.0"), "needs contract 2.0" },
+        { "manifest without entry", dir => File.WriteAllText(Path.Combine(dir, "plugin.json"), """{"id":"x","version":"1","contract":"2.0"}"""), "lacks entryAssembly" },
+        { "newer contract minor", dir => SetContract(dir, "2.9"), $"needs contract 2.9, this host provides {Abstractions.PromoterContract.Version.ToString(2)}: upgrade Promoter" },
+        { "newer contract major", dir => SetContract(dir, "3.0"), "needs contract 3.0, this host provides 2.0: upgrade Promoter" },
+        { "older contract major", dir => SetContract(dir, "1.1"), "needs contract 1.1, this host provides 2.0: contract 2.0 changed or removed types" },
         { "missing dependency", dir => File.Delete(Path.Combine(dir, "Newtonsoft.Json.dll")), "Newtonsoft.Json" },
         { "missing entry assembly", dir => File.Delete(Path.Combine(dir, "TestPlugin.MissingDependency.dll")), "entry assembly" },
     };
+
+    /// <summary>The versioning policy: within a major the contract only grows, so a plugin built against N.m runs on
+    /// every host N.m or newer within N; a new major removes or changes types, so older plugins are refused.</summary>
+    [Theory]
+    [InlineData("2.0", "2.0", null)]
+    [InlineData("2.0", "2.1", null)]
+    [InlineData("2.1", "2.3", null)]
+    [InlineData("2.1", "2.0", "needs contract 2.1, this host provides 2.0: upgrade Promoter, or use a plugin build for contract 2.0 or older within 2.x")]
+    [InlineData("2.0", "3.0", "needs contract 2.0, this host provides 3.0: contract 3.0 changed or removed types that contract 2.x plugins use; rebuild the plugin against the Promoter.Abstractions 3.x package")]
+    [InlineData("3.0", "2.0", "needs contract 3.0, this host provides 2.0: upgrade Promoter")]
+    public void ContractRefusal_PluginAndHostVersions_LoadsWithinMajorAndRefusesAcross(string plugin, string host, string? expected)
+    {
+        var refusal = PluginLoader.ContractRefusal(Version.Parse(plugin), Version.Parse(host));
+
+        if (expected is null)
+        {
+            Assert.Null(refusal);
+        }
+        else
+        {
+            Assert.NotNull(refusal);
+            Assert.StartsWith(expected, refusal, StringComparison.Ordinal);
+        }
+    }
 
     [Theory]
     [MemberData(nameof(BrokenPlugins))]

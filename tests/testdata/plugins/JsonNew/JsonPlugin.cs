@@ -15,6 +15,8 @@ public sealed class JsonNewFactory : IChannelFactory
 {
     public string Type => "json-new";
 
+    public IReadOnlyList<Promoter.Abstractions.Configuration.ConfigError> Validate(ChannelSetup setup) => [];
+
     public IChannel Create(ChannelSetup setup) => new VersionChannel(setup.Name);
 }
 

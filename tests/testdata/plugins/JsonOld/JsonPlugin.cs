@@ -15,6 +15,8 @@ public sealed class JsonOldFactory : IChannelFactory
 {
     public string Type => "json-old";
 
+    public IReadOnlyList<Promoter.Abstractions.Configuration.ConfigError> Validate(ChannelSetup setup) => [];
+
     public IChannel Create(ChannelSetup setup) => new VersionChannel(setup.Name);
 }
 

@@ -15,5 +15,7 @@ public sealed class MissingDependencyFactory : IChannelFactory
 {
     public string Type => "needs-json";
 
+    public IReadOnlyList<Promoter.Abstractions.Configuration.ConfigError> Validate(ChannelSetup setup) => [];
+
     public IChannel Create(ChannelSetup setup) => throw new NotSupportedException(Newtonsoft.Json.JsonConvert.ToString(1));
 }

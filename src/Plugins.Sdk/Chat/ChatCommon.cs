@@ -4,16 +4,17 @@ using Promoter.Abstractions.Configuration;
 using Promoter.Abstractions.Model;
 using Promoter.Abstractions.Templating;
 
-namespace Promoter.Channel.DingTalk;
+namespace Promoter.Plugins.Sdk;
 
-// The same small helpers exist in each chat channel plugin (plugins share only Promoter.Abstractions).
+// Helpers the chat channels (DingTalk, WeCom, Feishu, Slack) share: mentions read from the data and the template
+// fields every chat template gets.
 
 /// <summary>
 /// Mentions taken from the data rather than only the configuration: <c>mention_label</c> names a label or
 /// annotation whose value lists people (comma, semicolon or space separated), <c>mention_template</c> renders
 /// such a list; <c>mention_on_resolved</c> (false by default) keeps resolved notifications from paging anyone.
 /// </summary>
-internal sealed record ChatMentionOptions
+public sealed record ChatMentionOptions
 {
     public string? Label { get; init; }
     public string? Template { get; init; }
@@ -56,7 +57,7 @@ internal sealed record ChatMentionOptions
 }
 
 /// <summary>Resolves the people a notification mentions from its alerts' labels/annotations and the mention template.</summary>
-internal sealed class ChatMentionResolver(ChatMentionOptions options, ICompiledTemplate? template, Action<string> templateFailed)
+public sealed class ChatMentionResolver(ChatMentionOptions options, ICompiledTemplate? template, Action<string> templateFailed)
 {
     private static readonly char[] Separators = [',', ';', ' ', '\n', '\t', '，', '；'];
 
@@ -110,7 +111,7 @@ internal sealed class ChatMentionResolver(ChatMentionOptions options, ICompiledT
 }
 
 /// <summary>The extra top-level template fields every chat channel passes (see docs/templates.md).</summary>
-internal static class ChatTemplateExtras
+public static class ChatTemplateExtras
 {
     public static Dictionary<string, object?> For(AlertGroup group, string lang, string timeZone, Uri? publicUrl, NotificationDigest? digest)
     {

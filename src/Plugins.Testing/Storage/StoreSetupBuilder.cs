@@ -54,14 +54,14 @@ public sealed class StoreSetupBuilder
     {
         ArgumentNullException.ThrowIfNull(factory);
         var setup = Build(out var settings);
-        var store = factory.Create(setup);
+        factory.Validate(setup);
         settings.ReportUnknownKeys();
         if (Diagnostics.HasErrors)
         {
             throw new InvalidOperationException("configuration errors:\n" + string.Join("\n", Diagnostics.Errors));
         }
 
-        return store;
+        return factory.Create(setup);
     }
 
     /// <summary>Creates the store and returns the configuration errors (expected to be some).</summary>
@@ -69,8 +69,7 @@ public sealed class StoreSetupBuilder
     {
         ArgumentNullException.ThrowIfNull(factory);
         var setup = Build(out var settings);
-        var store = factory.Create(setup);
-        (store as IDisposable)?.Dispose();
+        factory.Validate(setup);
         settings.ReportUnknownKeys();
         return Diagnostics.Errors;
     }

@@ -1,14 +1,15 @@
 using System.Collections.Concurrent;
 
-namespace Promoter.Channel.WeCom;
+namespace Promoter.Plugins.Sdk;
 
 /// <summary>
-/// Paces messages to one robot: at most <c>limit</c> per sliding minute (WeCom allows 20 a minute per
-/// robot and answers errcode 45009 beyond that). A sender reserves the next free slot and waits
+/// Paces messages to one robot: at most <c>limit</c> per sliding window. DingTalk allows 20 a minute per robot and
+/// blocks the robot for 10 minutes beyond that; WeCom allows 20 a minute and answers errcode 45009 beyond that.
+/// A sender reserves the next free slot and waits
 /// for it (queue rather than drop); when the slot is further away than the caller accepts, it is told how
 /// long to wait instead.
 /// </summary>
-internal sealed class RobotPacer(int limit, TimeSpan window, TimeProvider time)
+public sealed class RobotPacer(int limit, TimeSpan window, TimeProvider time)
 {
     private readonly List<DateTimeOffset> _slots = [];
     private DateTimeOffset _blockedUntil = DateTimeOffset.MinValue;
@@ -44,7 +45,7 @@ internal sealed class RobotPacer(int limit, TimeSpan window, TimeProvider time)
             try
             {
                 // Timers count whole milliseconds and may end a fraction early: sending even slightly before
-                // the slot could be the 21st message in WeCom's minute, so wait until the clock has passed it.
+                // the slot could be the 21st message in the service's minute, so wait until the clock has passed it.
                 while ((wait = slot - time.GetUtcNow()) > TimeSpan.Zero)
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), time, cancellationToken).ConfigureAwait(false);
@@ -78,7 +79,7 @@ internal sealed class RobotPacer(int limit, TimeSpan window, TimeProvider time)
 }
 
 /// <summary>One pacer per robot URL, shared by every channel instance of the process that posts to it.</summary>
-internal sealed class RobotPacers(TimeProvider time)
+public sealed class RobotPacers(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, RobotPacer> _pacers = new(StringComparer.Ordinal);
 

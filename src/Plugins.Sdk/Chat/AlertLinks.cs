@@ -1,7 +1,7 @@
 using System.Text;
 using Promoter.Abstractions.Model;
 
-namespace Promoter.Channel.Telegram;
+namespace Promoter.Plugins.Sdk;
 
 /// <summary>
 /// The links a message offers its reader: the alert's source (the rule's expression in Prometheus, from
@@ -9,7 +9,7 @@ namespace Promoter.Channel.Telegram;
 /// receiver's alert list. Alertmanager's UI reads the silence matchers from the <c>filter</c> query of its
 /// hash route (<c>#/silences/new?filter={a="b",c="d"}</c>), label values quoted like PromQL strings.
 /// </summary>
-internal sealed record AlertLinks(Uri? Source, Uri? Silence, Uri? Alertmanager)
+public sealed record AlertLinks(Uri? Source, Uri? Silence, Uri? Alertmanager)
 {
     public static AlertLinks For(AlertGroup group)
     {

@@ -2,18 +2,17 @@ using Xunit;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
-using Promoter.Testing.Infrastructure;
 
 namespace Promoter.Testing.Storage;
 
 /// <summary>Images a renderer would produce, and content a store must refuse.</summary>
 public static class SampleImages
 {
-    /// <summary>A chart rasterised by librsvg (rsvg-convert), from tests/testdata/storage/chart.png.</summary>
-    public static byte[] ChartPng => File.ReadAllBytes(TestPaths.TestData("storage", "chart.png"));
+    /// <summary>A chart rasterised by librsvg (rsvg-convert), tests/testdata/storage/chart.png shipped inside this assembly.</summary>
+    public static byte[] ChartPng => KitResources.Bytes("chart.png");
 
     /// <summary>The SVG source of <see cref="ChartPng"/>.</summary>
-    public static byte[] ChartSvg => File.ReadAllBytes(TestPaths.TestData("storage", "chart.svg"));
+    public static byte[] ChartSvg => KitResources.Bytes("chart.svg");
 
     /// <summary>
     /// A valid RGB PNG whose pixels depend on <paramref name="seed"/>, so that every seed gives different

@@ -231,9 +231,11 @@ public abstract class ChannelConformance : IAsyncLifetime
         var settings = SettingsBuilder.Settings(Settings(Server.BaseUrl, ConfiguredTimeout));
         settings.Ignore("type");
         var factory = context.Services.GetServicesOf<Abstractions.Channels.IChannelFactory>().Single(f => f.Type == ChannelType);
-        factory.Create(new ChannelSetup { Name = "test", Settings = settings, Templates = context.Templates, Services = context.Services });
+        var setup = new ChannelSetup { Name = "test", Settings = settings, Templates = context.Templates, Services = context.Services };
+        Assert.Empty(factory.Validate(setup));
         settings.ReportUnknownKeys();
         Assert.Empty(settings.Diagnostics.Errors);
+        Assert.IsAssignableFrom<IChannel>(factory.Create(setup));
         foreach (var secret in Secrets)
         {
             // Registered for redaction (a token may be registered as part of the URL that carries it).

@@ -39,17 +39,24 @@ public sealed class ChannelTestContext : IDisposable
     /// <summary>The template sources the plugin registered.</summary>
     public IReadOnlyList<TemplateSource> TemplateSources => _services.GetServices<TemplateSource>().ToList();
 
-    /// <summary>Creates a channel; returns it with the configuration errors reported (the host would refuse the
-    /// configuration when there are any, including unknown keys).</summary>
-    public (IChannel Channel, IReadOnlyList<ConfigError> Errors) TryCreate(string type, SettingsMapping section, string name = "test",
+    /// <summary>Checks the section the way the host does (the factory's Validate, then unknown keys) and creates the
+    /// channel only when there is no error; returns the channel (null when refused) and the errors.</summary>
+    public (IChannel? Channel, IReadOnlyList<ConfigError> Errors) TryCreate(string type, SettingsMapping section, string name = "test",
         Func<string, string>? readSecretFile = null)
     {
         var settings = SettingsBuilder.Settings(section, $"channels.{name}", readSecretFile);
         settings.Ignore("type");
         var factory = _services.GetServices<IChannelFactory>().Single(f => f.Type == type);
-        var channel = factory.Create(new ChannelSetup { Name = name, Settings = settings, Templates = Templates, Services = _services });
+        var setup = new ChannelSetup { Name = name, Settings = settings, Templates = Templates, Services = _services };
+        var returned = factory.Validate(setup);
         settings.ReportUnknownKeys();
-        return (channel, settings.Diagnostics.Errors);
+        Assert.True(returned.All(settings.Diagnostics.Errors.Contains), "Validate returned errors it did not report to the settings");
+        if (settings.Diagnostics.HasErrors)
+        {
+            return (null, settings.Diagnostics.Errors);
+        }
+
+        return (factory.Create(setup), settings.Diagnostics.Errors);
     }
 
     /// <summary>Creates a channel and fails when the configuration has any error.</summary>
@@ -61,7 +68,7 @@ public sealed class ChannelTestContext : IDisposable
             throw new InvalidOperationException("configuration errors:\n" + string.Join("\n", errors));
         }
 
-        return channel;
+        return channel!;
     }
 
     public void Dispose() => _services.Dispose();

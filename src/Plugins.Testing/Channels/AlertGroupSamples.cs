@@ -2,19 +2,17 @@ using System.Globalization;
 using System.Text.Json;
 using Promoter.Abstractions.Channels;
 using Promoter.Abstractions.Model;
-using Promoter.Testing.Infrastructure;
 
 namespace Promoter.Testing.Channels;
 
 /// <summary>Alert groups for channel tests: the real Alertmanager fixtures, and synthetic big groups.</summary>
 public static class AlertGroupSamples
 {
-    /// <summary>Loads a webhook body from tests/testdata (for example "alertmanager-0.25", "firing-single.json").</summary>
-    public static AlertGroup Load(params string[] relative) => Parse(File.ReadAllText(TestPaths.TestData(relative)));
+    /// <summary>One firing alert, as Alertmanager 0.25 sends it (shipped inside this assembly).</summary>
+    public static AlertGroup FiringSingle => Parse(KitResources.Text("firing-single.json"));
 
-    public static AlertGroup FiringSingle => Load("alertmanager-0.25", "firing-single.json");
-
-    public static AlertGroup Resolved => Load("alertmanager-0.25", "resolved.json");
+    /// <summary>The same alert resolved.</summary>
+    public static AlertGroup Resolved => Parse(KitResources.Text("resolved.json"));
 
     /// <summary>Parses an Alertmanager v4 webhook body (the receiver's regex escaping is removed).</summary>
     public static AlertGroup Parse(string json)
