@@ -50,6 +50,54 @@ internal sealed class PluginCatalog
     public Dictionary<string, Registered<IAlertRendererFactory>> Renderers { get; } = new(StringComparer.Ordinal);
     public List<TemplateSource> TemplateSources { get; } = [];
 
+    /// <summary>Which plugin added which template sources, so that a replaced plugin's templates go with it.</summary>
+    internal Dictionary<string, List<TemplateSource>> TemplateOwners { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Looks at the plugins folder again (set by the loader): new folders load, replaced ones are swapped.</summary>
+    internal Action? RescanFolder { get; set; }
+
+    /// <summary>Loads plugin folders that appeared and swaps replaced ones; called by every reload.</summary>
+    public void Rescan() => RescanFolder?.Invoke();
+
+    /// <summary>A copy of the registrations without <paramref name="pluginId"/>'s, to load its replacement against.</summary>
+    internal PluginCatalog Without(string pluginId)
+    {
+        var copy = new PluginCatalog();
+        foreach (var (k, v) in Channels.Where(e => e.Value.PluginId != pluginId)) copy.Channels[k] = v;
+        foreach (var (k, v) in Stores.Where(e => e.Value.PluginId != pluginId)) copy.Stores[k] = v;
+        foreach (var (k, v) in Renderers.Where(e => e.Value.PluginId != pluginId)) copy.Renderers[k] = v;
+        return copy;
+    }
+
+    /// <summary>Replaces <paramref name="oldId"/>'s registrations with <paramref name="newId"/>'s from <paramref name="loaded"/>.</summary>
+    internal void Swap(string oldId, PluginCatalog loaded, string newId)
+    {
+        Remove(Channels, oldId);
+        Remove(Stores, oldId);
+        Remove(Renderers, oldId);
+        foreach (var (k, v) in loaded.Channels.Where(e => e.Value.PluginId == newId)) Channels[k] = v;
+        foreach (var (k, v) in loaded.Stores.Where(e => e.Value.PluginId == newId)) Stores[k] = v;
+        foreach (var (k, v) in loaded.Renderers.Where(e => e.Value.PluginId == newId)) Renderers[k] = v;
+        if (TemplateOwners.Remove(oldId, out var old))
+        {
+            TemplateSources.RemoveAll(old.Contains);
+        }
+
+        if (loaded.TemplateOwners.TryGetValue(newId, out var added))
+        {
+            TemplateSources.AddRange(added);
+            TemplateOwners[newId] = added;
+        }
+
+        static void Remove<T>(Dictionary<string, Registered<T>> map, string id)
+        {
+            foreach (var key in map.Where(e => e.Value.PluginId == id).Select(e => e.Key).ToList())
+            {
+                map.Remove(key);
+            }
+        }
+    }
+
     public int FailedCount => Count(PluginState.Failed);
 
     public int Count(PluginState state) => Plugins.Count(p => p.State == state);

@@ -7,14 +7,15 @@ namespace Promoter.Host.Plugins;
 /// One load context per plugin folder. Dependencies resolve through the plugin's own .deps.json, so two
 /// plugins may use different versions of one package. The contract and the framework always come from the
 /// host: a plugin's own copy of Promoter.Abstractions would make its types different from the host's (type
-/// identity includes the load context) and every cast would fail.
+/// identity includes the load context) and every cast would fail. Collectible, so that a plugin folder replaced
+/// while Promoter runs can be swapped on reload and the old version unloaded once its instances are disposed.
 /// </summary>
 internal sealed class PluginLoadContext : AssemblyLoadContext
 {
     private readonly AssemblyDependencyResolver _resolver;
 
     public PluginLoadContext(string entryAssemblyPath, string name)
-        : base(name, isCollectible: false)
+        : base(name, isCollectible: true)
     {
         _resolver = new AssemblyDependencyResolver(entryAssemblyPath);
     }

@@ -21,6 +21,13 @@ internal sealed partial class PluginLoader(IServiceProvider hostServices, ILogge
 {
     private readonly Lock _deferredLock = new();
 
+    /// <summary>What each loaded folder held when it was loaded, to tell a replaced folder on reload.</summary>
+    private readonly Dictionary<string, (string Fingerprint, string Id, PluginLoadContext Context)> _loaded = new(StringComparer.Ordinal);
+
+    /// <summary>How long a swapped-out plugin's load context lives before it is unloaded: the replaced configuration's
+    /// instances are disposed after <see cref="Runtime.RuntimeHolder.RetiredGrace"/>, and nothing may still run its code.</summary>
+    internal static TimeSpan UnloadDelay { get; set; } = Runtime.RuntimeHolder.RetiredGrace + TimeSpan.FromMinutes(1);
+
     /// <summary>
     /// Loads the plugins folder. With <paramref name="deferUnused"/>, a plugin whose manifest declares <c>provides</c>
     /// (and no templates) waits until a configuration uses one of its types: building a runtime asks for them through
@@ -51,6 +58,13 @@ internal sealed partial class PluginLoader(IServiceProvider hostServices, ILogge
             Report(LoadOne(folder, catalog), catalog, folder);
         }
 
+        catalog.RescanFolder = () =>
+        {
+            lock (_deferredLock)
+            {
+                Rescan(pluginsDirectory, catalog, deferred);
+            }
+        };
         catalog.LoadDeferred = claims =>
         {
             lock (_deferredLock)
@@ -63,6 +77,80 @@ internal sealed partial class PluginLoader(IServiceProvider hostServices, ILogge
             }
         };
         return catalog;
+    }
+
+    /// <summary>
+    /// On reload: a folder that appeared is loaded (or waits, like at startup, when its manifest says what it provides);
+    /// a loaded folder whose files changed is loaded anew into a new context against the other plugins' registrations and,
+    /// only when that succeeds, swapped in: the next configuration is built from the new factories, the replaced one's
+    /// instances drain and are disposed as on any reload, and the old context is unloaded after that. A replacement that
+    /// fails is reported and the running version stays. A removed folder keeps its plugin until a restart.
+    /// </summary>
+    private void Rescan(string pluginsDirectory, PluginCatalog catalog, List<(string Folder, PluginManifest Manifest)> deferred)
+    {
+        if (!Directory.Exists(pluginsDirectory))
+        {
+            return;
+        }
+
+        foreach (var folder in Directory.GetDirectories(pluginsDirectory).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(folder);
+            if (_loaded.TryGetValue(folder, out var current))
+            {
+                if (Fingerprint(folder) == current.Fingerprint)
+                {
+                    continue;
+                }
+
+                var scratch = catalog.Without(current.Id);
+                var status = LoadOne(folder, scratch);
+                if (status.State != PluginState.Loaded)
+                {
+                    var running = catalog.Plugins.FirstOrDefault(p => p.Folder == name);
+                    LogReplacementFailed(logger, name, status.Error!);
+                    catalog.Record((running ?? status) with { Error = $"the replacement in the folder failed to load, the running version stays: {status.Error}" });
+                    continue;
+                }
+
+                catalog.Swap(current.Id, scratch, status.Id!);
+                Report(status, catalog, folder);
+                LogPluginReplaced(logger, name, status.Id!, status.Version!);
+                var old = current.Context;
+                _ = Task.Delay(UnloadDelay).ContinueWith(_ => old.Unload(), TaskScheduler.Default);
+                continue;
+            }
+
+            if (catalog.Plugins.Any(p => p.Folder == name && p.State == PluginState.Available) || deferred.Any(d => d.Folder == folder))
+            {
+                continue; // waits for a configuration that uses it; it is read from the folder when it loads
+            }
+
+            if (catalog.Plugins.FirstOrDefault(p => p.Folder == name) is { State: PluginState.Failed }
+                && _failedFingerprints.TryGetValue(folder, out var seen) && seen == Fingerprint(folder))
+            {
+                continue; // still the same broken files: reported already
+            }
+
+            var loaded = LoadOne(folder, catalog);
+            Report(loaded, catalog, folder);
+        }
+    }
+
+    private readonly Dictionary<string, string> _failedFingerprints = new(StringComparer.Ordinal);
+
+    /// <summary>Names, sizes and write times of every file in the folder: changes when a deployment replaces it.</summary>
+    internal static string Fingerprint(string folder)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var info = new FileInfo(file);
+            sb.Append(Path.GetRelativePath(folder, file)).Append('|').Append(info.Length).Append('|')
+                .Append(info.LastWriteTimeUtc.Ticks).Append('\n');
+        }
+
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(sb.ToString())));
     }
 
     private void Report(PluginStatus status, PluginCatalog catalog, string folder)
@@ -81,6 +169,8 @@ internal sealed partial class PluginLoader(IServiceProvider hostServices, ILogge
     private PluginStatus LoadOne(string folder, PluginCatalog catalog)
     {
         var name = Path.GetFileName(folder);
+        // Taken before reading anything, so that a folder changed while it loads is seen as changed on the next reload.
+        var fingerprint = Fingerprint(folder);
         var (manifest, problem) = PluginManifest.Read(folder);
         if (manifest is null)
         {
@@ -195,6 +285,7 @@ internal sealed partial class PluginLoader(IServiceProvider hostServices, ILogge
             }
 
             catalog.TemplateSources.AddRange(templates);
+            catalog.TemplateOwners[manifest.Id!] = templates;
             if (templates.Count > 0)
             {
                 provides.Add($"templates:{templates.Count}");
@@ -209,10 +300,15 @@ internal sealed partial class PluginLoader(IServiceProvider hostServices, ILogge
             return Failed($"registration failed: {e.GetType().Name}: {e.Message}");
         }
 
+        _loaded[folder] = (fingerprint, manifest.Id!, context);
+        _failedFingerprints.Remove(folder);
         return new PluginStatus(name, manifest.Id, manifest.Version, manifest.Contract, PluginState.Loaded, null, provides);
 
-        PluginStatus Failed(string reason) =>
-            new(name, manifest?.Id, manifest?.Version, manifest?.Contract, PluginState.Failed, reason, []);
+        PluginStatus Failed(string reason)
+        {
+            _failedFingerprints[folder] = fingerprint;
+            return new(name, manifest?.Id, manifest?.Version, manifest?.Contract, PluginState.Failed, reason, []);
+        }
     }
 
     /// <summary>
@@ -310,6 +406,12 @@ internal sealed partial class PluginLoader(IServiceProvider hostServices, ILogge
     private static bool IsFramework(Assembly assembly) =>
         assembly.Location.Length == 0
         || FrameworkDirectories.Any(d => assembly.Location.StartsWith(d + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Plugin folder {Folder} was replaced: {Id} {Version} swapped in; the previous version is disposed with the replaced configuration")]
+    private static partial void LogPluginReplaced(ILogger logger, string folder, string id, string version);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Plugin folder {Folder} was replaced but the new files failed to load, keeping the running version: {Reason}")]
+    private static partial void LogReplacementFailed(ILogger logger, string folder, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Plugins folder {Directory} does not exist; no plugins loaded")]
     private static partial void LogNoPluginsDirectory(ILogger logger, string directory);

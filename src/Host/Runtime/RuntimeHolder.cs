@@ -39,6 +39,8 @@ internal sealed partial class RuntimeHolder(
         await _reloadLock.WaitAsync(cancellationToken);
         try
         {
+            // Plugin folders that appeared or were replaced since the last load (collectible contexts; see PluginLoader).
+            catalog.Rescan();
             var loaded = ConfigLoader.Load(configPath, overrides);
             var (runtime, diagnostics) = new RuntimeBuilder(catalog, time).Build(loaded);
             if (runtime is null)

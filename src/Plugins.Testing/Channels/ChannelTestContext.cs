@@ -1,3 +1,4 @@
+using Xunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Promoter.Abstractions;

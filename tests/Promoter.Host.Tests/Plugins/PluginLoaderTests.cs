@@ -267,6 +267,6 @@ public sealed class PluginLoaderTests(TestPluginBuilds builds)
     private static void SetContract(string dir, string contract)
     {
         var path = Path.Combine(dir, "plugin.json");
-        File.WriteAllText(path, File.ReadAllText(path).Replace("\"contract\": \"1.0\"", $"\"contract\": \"{contract}\"", StringComparison.Ordinal));
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"contract\": \"2.0\"", $"\"contract\": \"{contract}\"", StringComparison.Ordinal));
     }
 }
