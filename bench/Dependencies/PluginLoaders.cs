@@ -80,6 +80,8 @@ internal static class PluginLoaders
                     var plugin = PluginLoader.CreateFromAssemblyFile(entry, config =>
                     {
                         config.PreferSharedTypes = true;
+                        // The host's contexts are collectible since plugins can be swapped on reload; compare like with like.
+                        config.IsUnloadable = true;
                         config.SharedAssemblies.Add(typeof(IPromoterPlugin).Assembly.GetName());
                         config.SharedAssemblies.Add(typeof(IServiceCollection).Assembly.GetName());
                     });

@@ -34,6 +34,6 @@ public sealed class WeComOptionsTests
             readSecretFile: _ => "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=from-file-key\n");
 
         Assert.Empty(errors);
-        Assert.Equal("test", channel.Name);
+        Assert.Equal("test", channel!.Name);
     }
 }

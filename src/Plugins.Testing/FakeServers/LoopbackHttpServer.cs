@@ -82,7 +82,7 @@ public sealed record ReceivedRequest(string Method, string PathAndQuery, IReadOn
 
     public string? Header(string name) => Headers.TryGetValue(name.ToLowerInvariant(), out var v) ? v : null;
 
-    internal static async Task<ReceivedRequest> ReadAsync(HttpRequest request)
+    public static async Task<ReceivedRequest> ReadAsync(HttpRequest request)
     {
         using var ms = new MemoryStream();
         await request.Body.CopyToAsync(ms);

@@ -98,6 +98,8 @@ public sealed class RetentionAndRetirementTests
         public List<FakeStore> Created { get; } = [];
         public string Type => "fake";
 
+        public IReadOnlyList<Abstractions.Configuration.ConfigError> Validate(StoreSetup setup) => [];
+
         public IImageStore Create(StoreSetup setup)
         {
             var store = new FakeStore(null);
