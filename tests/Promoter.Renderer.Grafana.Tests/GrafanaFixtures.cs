@@ -36,9 +36,12 @@ public static class GrafanaFixtures
         }
 
         settings.Ignore("type"); // read by the host, which picks the factory by it
-        var renderer = new GrafanaRendererFactory().Create(new RendererSetup { Name = "grafana", Settings = settings, Services = services.BuildServiceProvider() });
+        var factory = new GrafanaRendererFactory();
+        var setup = new RendererSetup { Name = "grafana", Settings = settings, Services = services.BuildServiceProvider() };
+        // As the host does: Validate, and Create only a section without problems (null otherwise: tests read the errors).
+        factory.Validate(setup);
         settings.ReportUnknownKeys();
-        return (renderer, diagnostics);
+        return (diagnostics.HasErrors ? null! : factory.Create(setup), diagnostics);
     }
 
     public static Alert Alert(IReadOnlyDictionary<string, string> labels, IReadOnlyDictionary<string, string> annotations, DateTimeOffset? startsAt = null) => new()

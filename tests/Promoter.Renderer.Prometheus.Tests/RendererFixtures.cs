@@ -22,14 +22,17 @@ public static class RendererFixtures
     {
         var diagnostics = new ConfigDiagnostics();
         var settings = new PluginSettings(mapping, "renderers.prom", diagnostics);
-        var renderer = new PrometheusRendererFactory().Create(new RendererSetup
+        var factory = new PrometheusRendererFactory();
+        var setup = new RendererSetup
         {
             Name = "prom",
             Settings = settings,
             Services = services ?? new ServiceCollection().BuildServiceProvider(),
-        });
+        };
+        // As the host does: Validate, and Create only a section without problems (null otherwise: tests read the errors).
+        factory.Validate(setup);
         settings.ReportUnknownKeys();
-        return (renderer, diagnostics, settings);
+        return (diagnostics.HasErrors ? null! : factory.Create(setup), diagnostics, settings);
     }
 
     /// <summary>Reads an Alertmanager webhook body (version 4) into the model, as the host does.</summary>
