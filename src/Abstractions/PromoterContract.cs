@@ -9,10 +9,11 @@ public static class PromoterContract
 {
     /// <summary>The contract version implemented by this build of Promoter.Abstractions.</summary>
     /// <remarks>
-    /// 1.1 added <see cref="Rendering.IPanelRenderer"/> (dashboard panels on demand). 2.0 split checking from building
-    /// (<c>Validate</c> beside <c>Create</c> on every factory) and moved the implementation helpers (settings getters,
-    /// channel HTTP, image validation, duration syntax) out of the contract into the Promoter.Plugins.Sdk library.
-    /// Keep in step with src/Contract.props.
+    /// 1.1 added <see cref="Rendering.IPanelRenderer"/> (dashboard panels on demand); 1.2 added
+    /// <see cref="Storage.IImageStore.UrlsArePublic"/>. 2.0 split checking from building (<c>Validate</c> beside
+    /// <c>Create</c> on every factory) and moved the implementation helpers (settings getters, channel HTTP, image
+    /// validation, duration syntax) out of the contract into the Promoter.Plugins.Sdk library. Keep in step with
+    /// src/Contract.props.
     /// </remarks>
     public static Version Version { get; } = new(2, 0);
 
