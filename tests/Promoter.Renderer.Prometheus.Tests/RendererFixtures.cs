@@ -22,6 +22,7 @@ public static class RendererFixtures
     {
         var diagnostics = new ConfigDiagnostics();
         var settings = new PluginSettings(mapping, "renderers.prom", diagnostics);
+        settings.Ignore("type"); // read by the host, which picks the factory by it
         var factory = new PrometheusRendererFactory();
         var setup = new RendererSetup
         {
