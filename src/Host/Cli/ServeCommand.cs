@@ -147,7 +147,11 @@ internal static partial class ServeCommand
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<PromoterMetrics>(), sp.GetRequiredService<ILogger<RuntimeHolder>>()));
         services.AddSingleton<IStateStore>(sp => SqliteStateStore.Open(settings.SqlitePath, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<SqliteStateStore>>()));
-        services.AddSingleton(sp => (IAlertEvents)sp.GetRequiredService<IStateStore>());
+        // One store object plays every role; each consumer asks for the role it uses.
+        services.AddSingleton<IOutbox>(sp => sp.GetRequiredService<IStateStore>());
+        services.AddSingleton<IRenderedCharts>(sp => sp.GetRequiredService<IStateStore>());
+        services.AddSingleton<IAlertHistory>(sp => sp.GetRequiredService<IStateStore>());
+        services.AddSingleton<IAlertEvents>(sp => sp.GetRequiredService<IStateStore>());
         services.AddSingleton<HistoryEventSignal>();
         services.AddSingleton<IntakeSignal>();
         services.AddSingleton<ChartBytes>();

@@ -17,7 +17,7 @@ namespace Promoter.Host.Pipeline;
 /// <c>delivery.workers</c> sends run at once.
 /// </summary>
 internal sealed partial class OutboxDispatcher(
-    IStateStore store,
+    IOutbox store,
     RuntimeHolder runtimes,
     ChartStage chartStage,
     ChannelImages channelImages,

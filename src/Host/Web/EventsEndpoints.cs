@@ -162,7 +162,7 @@ internal static class EventsEndpoints
                 : Results.Json(new ErrorBody("error", $"no group {groupId} in the history (pruned, or never received)"), WebJson.Api.ErrorBody, statusCode: 404);
         });
 
-        app.MapGet("/ui/images/{groupId}/{index}", async (string groupId, string index, IStateStore store, RuntimeHolder holder, CancellationToken ct) =>
+        app.MapGet("/ui/images/{groupId}/{index}", async (string groupId, string index, IRenderedCharts charts, IAlertHistory history, RuntimeHolder holder, CancellationToken ct) =>
         {
             if (!long.TryParse(groupId, NumberStyles.None, CultureInfo.InvariantCulture, out var g)
                 || !int.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out var i))
@@ -170,7 +170,7 @@ internal static class EventsEndpoints
                 return Bad("the image path is /ui/images/<group id>/<image index>");
             }
 
-            var image = await ChartLinks.ReadAsync(store, holder.Current, g, i, ct);
+            var image = await ChartLinks.ReadAsync(charts, history, holder.Current, g, i, ct);
             return image is null
                 ? Results.Json(new ErrorBody("error", "this chart is no longer kept by its image store (its retention ran out)"), WebJson.Api.ErrorBody, statusCode: 404)
                 : Results.Bytes(image.Value.Bytes, image.Value.ContentType);

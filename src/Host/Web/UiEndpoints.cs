@@ -35,7 +35,7 @@ internal static class UiEndpoints
         app.MapGet("/ui/app.js", () => Asset("app.js", "text/javascript; charset=utf-8"));
         app.MapGet("/ui/app.css", () => Asset("app.css", "text/css; charset=utf-8"));
 
-        app.MapGet("/", async (HttpContext context, IStateStore store, RuntimeHolder holder, CancellationToken ct) =>
+        app.MapGet("/", async (HttpContext context, IAlertHistory store, RuntimeHolder holder, CancellationToken ct) =>
         {
             var q = context.Request.Query;
             var status = q["status"].ToString() is "firing" or "resolved" ? q["status"].ToString() : null;
@@ -111,7 +111,7 @@ internal static class UiEndpoints
             return End(context, sb);
         });
 
-        app.MapGet("/alerts/{fingerprint}", async (HttpContext context, string fingerprint, IStateStore store, RuntimeHolder holder,
+        app.MapGet("/alerts/{fingerprint}", async (HttpContext context, string fingerprint, IAlertHistory store, IRenderedCharts charts, RuntimeHolder holder,
             TimeProvider time, CancellationToken ct) =>
         {
             var history = await store.GetAlertHistoryAsync(fingerprint, ct);
@@ -155,7 +155,7 @@ internal static class UiEndpoints
                 sb.Append("<tr><td>").Append(Time(change.ReceivedAt)).Append("</td><td>").Append(Badge(change.Status))
                   .Append(change.IsRepeat ? " <span class=\"muted small\">repeat</span>" : "").Append("</td><td>").Append(E(change.Receiver))
                   .Append("</td><td class=\"hide-narrow\">").Append(Time(change.StartsAt)).Append("</td><td class=\"hide-narrow\">").Append(change.EndsAt is { } e ? Time(e) : "—").Append("</td><td>");
-                var rendered = await store.GetRenderedGroupAsync(change.GroupId, ct);
+                var rendered = await charts.GetRenderedGroupAsync(change.GroupId, ct);
                 if (rendered is not null)
                 {
                     var group = await store.GetGroupAsync(change.GroupId, ct);
