@@ -1,0 +1,57 @@
+namespace Promoter.State.Postgres;
+
+/// <summary>Send slots of rate-limited channels shared by every replica (<see cref="IChannelSlots"/>).</summary>
+public sealed partial class PostgresStateStore
+{
+    public Task<DateTimeOffset> ReserveSlotAsync(string channel, int messages, TimeSpan per, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentOutOfRangeException.ThrowIfLessThan(messages, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(per, TimeSpan.Zero);
+        var nowMs = ToMs(now);
+        var perMs = (long)per.TotalMilliseconds;
+        return RunAsync("reserve a send slot", async (c, tx, token) =>
+        {
+            // One reservation at a time per channel, whichever replica asks: a transaction-scoped advisory lock on the
+            // channel's name, released by the commit. Other channels are not held up.
+            await using (var lockCmd = Command(c, tx, "SELECT pg_advisory_xact_lock(hashtextextended('promoter.slot:' || @channel, 0))"))
+            {
+                lockCmd.Parameters.AddWithValue("channel", channel);
+                await lockCmd.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            }
+
+            // Slots only ever go to the end of the list, so the list stays sorted by time: the new slot is at least a
+            // window after the messages-th latest one, and never before now.
+            long slot = nowMs;
+            await using (var cmd = Command(c, tx, """
+                SELECT slot_at FROM channel_slots
+                WHERE channel = @channel AND slot_at > @from
+                ORDER BY slot_at DESC
+                OFFSET @skip LIMIT 1
+                """))
+            {
+                cmd.Parameters.AddWithValue("channel", channel);
+                cmd.Parameters.AddWithValue("from", nowMs - perMs);
+                cmd.Parameters.AddWithValue("skip", messages - 1);
+                if (await cmd.ExecuteScalarAsync(token).ConfigureAwait(false) is long bound && bound + perMs > slot)
+                {
+                    slot = bound + perMs;
+                }
+            }
+
+            await using (var insert = Command(c, tx, """
+                DELETE FROM channel_slots WHERE channel = @channel AND slot_at <= @old;
+                INSERT INTO channel_slots (channel, slot_at) VALUES (@channel, @slot);
+                """))
+            {
+                insert.Parameters.AddWithValue("channel", channel);
+                insert.Parameters.AddWithValue("old", nowMs - 2 * perMs);
+                insert.Parameters.AddWithValue("slot", slot);
+                await insert.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            }
+
+            return FromMs(slot);
+        }, ct);
+    }
+}
