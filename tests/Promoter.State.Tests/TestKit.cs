@@ -44,6 +44,9 @@ public sealed class TempStore : IAsyncDisposable
     public ManualTimeProvider Clock { get; }
     public bool IsPostgres => _postgres is not null;
 
+    /// <summary>The PostgreSQL connection string (password included), or null for SQLite.</summary>
+    public string? PostgresConnectionString => _postgres;
+
     public static async Task<TempStore> CreateAsync(SqliteStateStoreOptions? options = null)
     {
         var folder = TestPaths.NewTempDirectory("promoter-state");
@@ -54,12 +57,11 @@ public sealed class TempStore : IAsyncDisposable
         return new TempStore(store, clock, folder, null);
     }
 
-    /// <summary>A fresh database on <paramref name="server"/>; leases are not renewed (the clock is the test's).</summary>
+    /// <summary>A fresh schema on <paramref name="server"/>; leases are not renewed (the clock is the test's).</summary>
     public static async Task<TempStore> CreatePostgresAsync(PostgresServer server, PostgresStateStoreOptions? options = null)
     {
-        var database = await server.CreateDatabaseAsync();
         var clock = new ManualTimeProvider(T0);
-        var connection = PostgresConnection.Build(server.ConnectionString(database), server.Password);
+        var connection = PostgresConnection.Build(await server.CreateSchemaAsync(), server.Password);
         var store = PostgresStateStore.Open(connection, clock, null, options ?? new PostgresStateStoreOptions { LeaseHeartbeat = null });
         await store.InitializeAsync(CancellationToken.None);
         return new TempStore(store, clock, null, connection);
@@ -72,11 +74,11 @@ public sealed class TempStore : IAsyncDisposable
         return store;
     }
 
-    /// <summary>Another replica on the same PostgreSQL database (same clock); disposed with this one.</summary>
-    public async Task<PostgresStateStore> OpenReplicaAsync(PostgresStateStoreOptions? options = null)
+    /// <summary>Another replica on the same PostgreSQL database (the test's clock unless given); disposed with this one.</summary>
+    public async Task<PostgresStateStore> OpenReplicaAsync(PostgresStateStoreOptions? options = null, TimeProvider? time = null)
     {
         var store = PostgresStateStore.Open(_postgres ?? throw new InvalidOperationException("not a PostgreSQL store"),
-            Clock, null, options ?? new PostgresStateStoreOptions { LeaseHeartbeat = null });
+            time ?? Clock, null, options ?? new PostgresStateStoreOptions { LeaseHeartbeat = null });
         await store.InitializeAsync(CancellationToken.None);
         _others.Add(store);
         return store;

@@ -169,13 +169,15 @@ public sealed partial class PostgresStateStore
         var cutoff = ToMs(olderThan);
         var total = 0;
         NpgsqlConnection? holder = null;
+        var locked = false;
         try
         {
             holder = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
             await using (var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", holder))
             {
                 take.Parameters.AddWithValue("key", PruneLockKey);
-                if (await take.ExecuteScalarAsync(ct).ConfigureAwait(false) is not true)
+                locked = await take.ExecuteScalarAsync(ct).ConfigureAwait(false) is true;
+                if (!locked)
                 {
                     _logger.PruneBusy(_description);
                     return 0;
@@ -222,9 +224,23 @@ public sealed partial class PostgresStateStore
         }
         finally
         {
-            // Closing the session releases its advisory lock.
             if (holder is not null)
             {
+                // Unlocked explicitly: a pooled connection's session outlives its Dispose, and the lock with it.
+                if (locked)
+                {
+                    try
+                    {
+                        await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", holder);
+                        unlock.Parameters.AddWithValue("key", PruneLockKey);
+                        await unlock.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                    }
+                    catch (NpgsqlException)
+                    {
+                        // The connection is broken, and its session (with the lock) gone with it.
+                    }
+                }
+
                 await holder.DisposeAsync().ConfigureAwait(false);
             }
         }
