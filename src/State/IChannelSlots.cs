@@ -10,8 +10,9 @@ public interface IChannelSlots
     /// <summary>
     /// Reserves the earliest send time at or after <paramref name="now"/> for one message to
     /// <paramref name="channel"/> such that no window of <paramref name="per"/> holds more than
-    /// <paramref name="messages"/> reserved sends, counting every process's reservations.
+    /// <paramref name="messages"/> reserved sends, counting every process's reservations. Asking again for the same
+    /// <paramref name="holder"/> (a delivery deferred until its slot) returns the slot it already has.
     /// </summary>
-    Task<DateTimeOffset> ReserveSlotAsync(string channel, int messages, TimeSpan per, DateTimeOffset now,
+    Task<DateTimeOffset> ReserveSlotAsync(string channel, long holder, int messages, TimeSpan per, DateTimeOffset now,
         CancellationToken ct);
 }

@@ -22,6 +22,7 @@ internal sealed partial class OutboxDispatcher(
     ChartStage chartStage,
     ChannelImages channelImages,
     ChannelPacing pacing,
+    SharedChannelSlots sharedSlots,
     IntakeSignal signal,
     PromoterMetrics metrics,
     TimeProvider time,
@@ -133,7 +134,14 @@ internal sealed partial class OutboxDispatcher(
             var schedule = channel.Channel.RateLimit is { } limit ? pacing.For(channel.Name, limit) : null;
             IReadOnlyList<ClaimedDelivery> members = [d];
             Notification notification;
-            switch (schedule is null ? Pace.Send : await PaceAsync(d, route, schedule, runtime))
+            var pace = schedule is null ? Pace.Send : await PaceAsync(d, route, schedule, runtime);
+            if (pace != Pace.Deferred && schedule is not null && sharedSlots.Slots is { } shared
+                && !await TakeSharedSlotAsync(d, schedule, shared, stoppingToken))
+            {
+                return;
+            }
+
+            switch (pace)
             {
                 case Pace.Deferred:
                     return;
@@ -192,6 +200,32 @@ internal sealed partial class OutboxDispatcher(
                 // The lease expires and the delivery is claimed again.
             }
         }
+    }
+
+    /// <summary>
+    /// Replicas on PostgreSQL: the channel's limit is the robot's, so the send also takes a slot in the database that
+    /// every replica reserves from (this process's plan only knows its own sends). A slot within
+    /// <see cref="SendAhead"/> is waited for; a later one puts the delivery back in the outbox until then, and the slot
+    /// stays its own when it comes back.
+    /// </summary>
+    /// <returns>False when the delivery was deferred.</returns>
+    private async Task<bool> TakeSharedSlotAsync(ClaimedDelivery d, SlotSchedule schedule, IChannelSlots shared,
+        CancellationToken stoppingToken)
+    {
+        var now = time.GetUtcNow();
+        var slot = await shared.ReserveSlotAsync(d.Channel, d.DeliveryId, schedule.Limit.Messages, schedule.Limit.Per, now, stoppingToken);
+        if (slot > now + SendAhead)
+        {
+            await store.DeferAsync(d.DeliveryId, slot, CancellationToken.None);
+            return false;
+        }
+
+        if (slot > now)
+        {
+            await Task.Delay(slot - now, time, stoppingToken);
+        }
+
+        return true;
     }
 
     /// <summary>How a delivery to a rate-limited channel proceeds.</summary>

@@ -96,7 +96,8 @@ internal static class PostgresSchema
             -- Send slots of rate-limited channels, shared by every replica: the limit is the robot's, not the process's.
             CREATE TABLE channel_slots (
                 channel TEXT   NOT NULL,
-                slot_at BIGINT NOT NULL
+                slot_at BIGINT NOT NULL,
+                holder  BIGINT NOT NULL
             );
             CREATE INDEX ix_channel_slots ON channel_slots (channel, slot_at);
             """),

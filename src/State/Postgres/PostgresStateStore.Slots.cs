@@ -3,7 +3,7 @@ namespace Promoter.State.Postgres;
 /// <summary>Send slots of rate-limited channels shared by every replica (<see cref="IChannelSlots"/>).</summary>
 public sealed partial class PostgresStateStore
 {
-    public Task<DateTimeOffset> ReserveSlotAsync(string channel, int messages, TimeSpan per, DateTimeOffset now,
+    public Task<DateTimeOffset> ReserveSlotAsync(string channel, long holder, int messages, TimeSpan per, DateTimeOffset now,
         CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(channel);
@@ -19,6 +19,19 @@ public sealed partial class PostgresStateStore
             {
                 lockCmd.Parameters.AddWithValue("channel", channel);
                 await lockCmd.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            }
+
+            await using (var held = Command(c, tx, """
+                SELECT slot_at FROM channel_slots WHERE channel = @channel AND holder = @holder AND slot_at > @from
+                """))
+            {
+                held.Parameters.AddWithValue("channel", channel);
+                held.Parameters.AddWithValue("holder", holder);
+                held.Parameters.AddWithValue("from", nowMs - perMs);
+                if (await held.ExecuteScalarAsync(token).ConfigureAwait(false) is long existing)
+                {
+                    return FromMs(existing);
+                }
             }
 
             // Slots only ever go to the end of the list, so the list stays sorted by time: the new slot is at least a
@@ -42,12 +55,13 @@ public sealed partial class PostgresStateStore
 
             await using (var insert = Command(c, tx, """
                 DELETE FROM channel_slots WHERE channel = @channel AND slot_at <= @old;
-                INSERT INTO channel_slots (channel, slot_at) VALUES (@channel, @slot);
+                INSERT INTO channel_slots (channel, slot_at, holder) VALUES (@channel, @slot, @holder);
                 """))
             {
                 insert.Parameters.AddWithValue("channel", channel);
                 insert.Parameters.AddWithValue("old", nowMs - 2 * perMs);
                 insert.Parameters.AddWithValue("slot", slot);
+                insert.Parameters.AddWithValue("holder", holder);
                 await insert.ExecuteNonQueryAsync(token).ConfigureAwait(false);
             }
 
