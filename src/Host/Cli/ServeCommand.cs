@@ -152,7 +152,8 @@ internal static partial class ServeCommand
         services.AddSingleton(sp => new RuntimeHolder(configPath, overrides, sp.GetRequiredService<Plugins.PluginCatalog>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<PromoterMetrics>(), sp.GetRequiredService<ILogger<RuntimeHolder>>()));
         services.AddSingleton<IStateStore>(sp => settings.PostgresConnectionString is { } postgres
-            ? PostgresStateStore.Open(postgres, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresStateStore>>())
+            ? PostgresStateStore.Open(postgres, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresStateStore>>(),
+                new PostgresStateStoreOptions { LeaseHeartbeat = settings.StateLease })
             : SqliteStateStore.Open(settings.SqlitePath, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqliteStateStore>>()));
         // One store object plays every role; each consumer asks for the role it uses.
         services.AddSingleton<IOutbox>(sp => sp.GetRequiredService<IStateStore>());

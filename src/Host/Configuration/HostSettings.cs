@@ -18,6 +18,9 @@ internal sealed record HostSettings
     /// <summary><c>state.shared_volume</c>: the local image stores' folders are on a volume every replica mounts.</summary>
     public bool ImagesOnSharedVolume { get; init; }
 
+    /// <summary><c>state.lease</c>: with PostgreSQL, how long a dead replica's deliveries wait before another takes them.</summary>
+    public TimeSpan StateLease { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Where the state is, for messages: the SQLite file, or PostgreSQL's host and database.</summary>
     public string StateDescription => PostgresConnectionString is { } pg
         ? "PostgreSQL " + State.Postgres.PostgresConnection.Describe(pg)

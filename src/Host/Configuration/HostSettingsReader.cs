@@ -35,8 +35,10 @@ internal static class HostSettingsReader
         var sqlite = Path.Combine(dataDir, "state.db");
         string? postgres = null;
         var sharedVolume = false;
+        var lease = TimeSpan.FromSeconds(30);
         if (s.GetSection("state") is { } state)
         {
+            lease = state.GetDuration("lease", lease, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(10));
             var path = state.GetString("sqlite");
             var dsn = state.GetString("postgres");
             // password / password_file: read (and so registered as a secret, masked in errors) only with postgres.
@@ -121,6 +123,7 @@ internal static class HostSettingsReader
             SqlitePath = sqlite,
             PostgresConnectionString = postgres,
             ImagesOnSharedVolume = sharedVolume,
+            StateLease = lease,
             PluginsDirectory = pluginsDir,
             TemplateGlobs = templates,
             MaxBodyBytes = maxBody,
