@@ -10,7 +10,7 @@ public sealed partial class PostgresStateStore
         (await GetRenderedGroupAsync(groupId, ct).ConfigureAwait(false))?.Images;
 
     public Task<RenderedGroup?> GetRenderedGroupAsync(long groupId, CancellationToken ct) =>
-        RunAsync("read the group's images", (c, tx, token) => ReadRenderedAsync(c, tx, groupId, token), ct);
+        RunReadAsync("read the group's images", (c, tx, token) => ReadRenderedAsync(c, tx, groupId, token), ct);
 
     private static async Task<RenderedGroup?> ReadRenderedAsync(NpgsqlConnection c, NpgsqlTransaction tx, long groupId,
         CancellationToken token)
@@ -42,7 +42,7 @@ public sealed partial class PostgresStateStore
         var imagesJson = JsonSerializer.Serialize(images, StateJsonContext.Relaxed.IReadOnlyListStoredGroupImage);
         var notesJson = JsonSerializer.Serialize(notes, StateJsonContext.Relaxed.IReadOnlyListString);
         var now = _time.GetUtcNow();
-        return RunAsync("save the group's images", async (c, tx, token) =>
+        return RunReadAsync("save the group's images", async (c, tx, token) =>
         {
             // When an earlier save won, it is read back in the same transaction: the caller gets what every channel shows.
             await using (var cmd = Command(c, tx, """

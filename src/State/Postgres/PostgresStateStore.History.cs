@@ -9,7 +9,7 @@ namespace Promoter.State.Postgres;
 public sealed partial class PostgresStateStore
 {
     public Task<AlertGroup?> GetGroupAsync(long groupId, CancellationToken ct) =>
-        RunAsync("read the group", async (c, tx, token) =>
+        RunReadAsync("read the group", async (c, tx, token) =>
         {
             await using var cmd = Command(c, tx, "SELECT group_json FROM alert_groups WHERE id = @id");
             cmd.Parameters.AddWithValue("id", groupId);

@@ -18,7 +18,14 @@ public sealed partial class PostgresStateStore
     public Task<int> ReleaseLeasesAsync(string owner, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(owner);
-        _liveOwners.TryRemove(owner, out _);
+        foreach (var (id, held) in _held)
+        {
+            if (held.Owner == owner)
+            {
+                _held.TryRemove(id, out _);
+            }
+        }
+
         return RunAsync("release leases", async (c, tx, token) =>
         {
             await using var cmd = Command(c, tx, """
@@ -154,8 +161,9 @@ public sealed partial class PostgresStateStore
         }
 
         var nowMs = ToMs(now);
-        var until = nowMs + (long)EffectiveLease(lease, owner).TotalMilliseconds;
-        return RunAsync<IReadOnlyList<ClaimedDelivery>>("claim deliveries", async (c, tx, token) =>
+        var until = nowMs + (long)EffectiveLease(lease).TotalMilliseconds;
+        var maxUntil = nowMs + (long)lease.TotalMilliseconds;
+        return ClaimAndHoldAsync(owner, maxUntil, () => RunAsync<IReadOnlyList<ClaimedDelivery>>("claim deliveries", async (c, tx, token) =>
         {
             // As in SQLite, only the oldest unfinished delivery of a group to a channel can be handed out. Between
             // replicas, FOR UPDATE … SKIP LOCKED makes a row another replica is claiming invisible to this claim; the
@@ -221,19 +229,30 @@ public sealed partial class PostgresStateStore
             }
 
             return claimed;
-        }, ct);
+        }, ct));
     }
 
-    private TimeSpan EffectiveLease(TimeSpan requested, string owner)
+    private TimeSpan EffectiveLease(TimeSpan requested) =>
+        _options.LeaseHeartbeat is { } heartbeat && heartbeat < requested ? heartbeat : requested;
+
+    /// <summary>After the claim committed: these deliveries are this process's until their outcome.</summary>
+    private IReadOnlyList<ClaimedDelivery> Hold(IReadOnlyList<ClaimedDelivery> claimed, string owner, long maxUntil)
     {
-        if (_options.LeaseHeartbeat is not { } heartbeat)
+        if (_options.LeaseHeartbeat is not null)
         {
-            return requested;
+            foreach (var d in claimed)
+            {
+                _held[d.DeliveryId] = (owner, maxUntil);
+            }
         }
 
-        _liveOwners.TryAdd(owner, 0);
-        return heartbeat < requested ? heartbeat : requested;
+        return claimed;
     }
+
+    private async Task<IReadOnlyList<ClaimedDelivery>> ClaimAndHoldAsync(string owner, long maxUntil,
+        Func<Task<IReadOnlyList<ClaimedDelivery>>> claim) => Hold(await claim().ConfigureAwait(false), owner, maxUntil);
+
+    private void Let(long deliveryId) => _held.TryRemove(deliveryId, out _);
 
     private static async Task LeaseAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<ClaimedDelivery> claimed,
         long until, string owner, CancellationToken ct)
@@ -282,6 +301,7 @@ public sealed partial class PostgresStateStore
             _logger.PostgresStaleOutcome(deliveryId, state);
         }
 
+        Let(deliveryId); // after the write: until then the lease is kept alive (the retries take longer than it)
         return 0;
     }, ct);
 
@@ -305,6 +325,7 @@ public sealed partial class PostgresStateStore
             _logger.PostgresStaleOutcome(deliveryId, "reschedule");
         }
 
+        Let(deliveryId);
         return 0;
     }, ct);
 
@@ -317,7 +338,9 @@ public sealed partial class PostgresStateStore
                 """);
             cmd.Parameters.AddWithValue("id", deliveryId);
             cmd.Parameters.AddWithValue("next", ToMs(until));
-            return await cmd.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            var changed = await cmd.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            Let(deliveryId);
+            return changed;
         }, ct);
 
     public Task<IReadOnlyList<ClaimedDelivery>> ClaimBacklogAsync(string channel, int max, DateTimeOffset now, TimeSpan lease,
@@ -331,8 +354,9 @@ public sealed partial class PostgresStateStore
         }
 
         var nowMs = ToMs(now);
-        var until = nowMs + (long)EffectiveLease(lease, owner).TotalMilliseconds;
-        return RunAsync<IReadOnlyList<ClaimedDelivery>>("claim a channel's backlog", async (c, tx, token) =>
+        var until = nowMs + (long)EffectiveLease(lease).TotalMilliseconds;
+        var maxUntil = nowMs + (long)lease.TotalMilliseconds;
+        return ClaimAndHoldAsync(owner, maxUntil, () => RunAsync<IReadOnlyList<ClaimedDelivery>>("claim a channel's backlog", async (c, tx, token) =>
         {
             var claimed = new List<ClaimedDelivery>();
             var groups = new Dictionary<long, AlertGroup>();
@@ -375,7 +399,7 @@ public sealed partial class PostgresStateStore
 
             await LeaseAsync(c, tx, claimed, until, owner, token).ConfigureAwait(false);
             return claimed;
-        }, ct);
+        }, ct));
     }
 
     public Task MarkSentTogetherAsync(IReadOnlyList<long> deliveryIds, string note, DateTimeOffset at, CancellationToken ct)
@@ -394,7 +418,13 @@ public sealed partial class PostgresStateStore
             cmd.Parameters.AddWithValue("note", Bounded(note)!);
             cmd.Parameters.AddWithValue("at", ToMs(at));
             cmd.Parameters.AddWithValue("ids", ids);
-            return await cmd.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            var changed = await cmd.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            foreach (var id in ids)
+            {
+                Let(id);
+            }
+
+            return changed;
         }, ct);
     }
 
@@ -402,7 +432,7 @@ public sealed partial class PostgresStateStore
     {
         ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(groupKey);
-        return RunAsync("read the last message id", async (c, tx, token) =>
+        return RunReadAsync("read the last message id", async (c, tx, token) =>
         {
             await using var cmd = Command(c, tx, """
                 SELECT message_id FROM deliveries

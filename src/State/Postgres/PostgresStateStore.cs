@@ -38,7 +38,12 @@ public sealed partial class PostgresStateStore : IStateStore, IChannelSlots
     private readonly ILogger _logger;
     private readonly PostgresStateStoreOptions _options;
     private readonly NpgsqlDataSource _dataSource;
-    private readonly ConcurrentDictionary<string, byte> _liveOwners = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The deliveries this process handed out and has heard no outcome for: the heartbeat renews exactly these, up to
+    /// the lease their worker asked for. A claim whose commit was lost with the connection never gets here, so its
+    /// rows run out after one heartbeat lease instead of being renewed for nobody.
+    /// </summary>
+    private readonly ConcurrentDictionary<long, (string Owner, long MaxUntil)> _held = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _lifecycleLock = new(1, 1);
     private Task? _heartbeat;
@@ -219,23 +224,34 @@ public sealed partial class PostgresStateStore : IStateStore, IChannelSlots
                 return;
             }
 
-            var owners = _liveOwners.Keys.ToArray();
-            if (owners.Length == 0)
+            var now = ToMs(_time.GetUtcNow());
+            foreach (var (id, held) in _held)
+            {
+                if (held.MaxUntil <= now)
+                {
+                    _held.TryRemove(id, out _);
+                }
+            }
+
+            var leases = _held.ToArray();
+            if (leases.Length == 0)
             {
                 continue;
             }
 
             try
             {
-                var now = ToMs(_time.GetUtcNow());
                 await RunAsync("renew leases", async (c, tx, token) =>
                 {
                     await using var cmd = Command(c, tx, """
-                        UPDATE deliveries SET leased_until = @until
-                        WHERE state = 'pending' AND lease_owner = ANY(@owners) AND leased_until > @now
+                        UPDATE deliveries d SET leased_until = LEAST(@until, h.max_until)
+                        FROM unnest(@ids, @owners, @maxes) AS h(id, owner, max_until)
+                        WHERE d.id = h.id AND d.lease_owner = h.owner AND d.state = 'pending' AND d.leased_until > @now
                         """);
                     cmd.Parameters.AddWithValue("until", now + (long)ttl.TotalMilliseconds);
-                    cmd.Parameters.AddWithValue("owners", owners);
+                    cmd.Parameters.AddWithValue("ids", leases.Select(l => l.Key).ToArray());
+                    cmd.Parameters.AddWithValue("owners", leases.Select(l => l.Value.Owner).ToArray());
+                    cmd.Parameters.AddWithValue("maxes", leases.Select(l => l.Value.MaxUntil).ToArray());
                     cmd.Parameters.AddWithValue("now", now);
                     return await cmd.ExecuteNonQueryAsync(token).ConfigureAwait(false);
                 }, stop).ConfigureAwait(false);
@@ -300,10 +316,22 @@ public sealed partial class PostgresStateStore : IStateStore, IChannelSlots
     /// <see cref="PostgresStateStoreOptions.OutcomeRetry"/>: the send already happened, and losing its outcome would
     /// send it again once the lease runs out. Every outcome is idempotent (it only changes a pending delivery).
     /// </summary>
-    private async Task<T> RunOutcomeAsync<T>(string operation,
-        Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> work, CancellationToken ct)
+    private Task<T> RunOutcomeAsync<T>(string operation,
+        Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> work, CancellationToken ct) =>
+        RunRetryingAsync(operation, work, _options.OutcomeRetry, ct);
+
+    /// <summary>
+    /// A read the dispatcher needs in the middle of a delivery (the group, its charts, the last message id), retried
+    /// briefly while the database restarts: giving up would leave the delivery leased until its lease runs out.
+    /// </summary>
+    private Task<T> RunReadAsync<T>(string operation,
+        Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> work, CancellationToken ct) =>
+        RunRetryingAsync(operation, work, TimeSpan.FromSeconds(10), ct);
+
+    private async Task<T> RunRetryingAsync<T>(string operation,
+        Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> work, TimeSpan budget, CancellationToken ct)
     {
-        var giveUp = _time.GetUtcNow() + _options.OutcomeRetry;
+        var giveUp = _time.GetUtcNow() + budget;
         var delay = TimeSpan.FromMilliseconds(200);
         while (true)
         {

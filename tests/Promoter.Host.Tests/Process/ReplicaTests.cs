@@ -55,6 +55,9 @@ public sealed class ReplicaTests(ITestOutputHelper output)
               lease: 3s
             """;
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Phase(string what) => output.WriteLine($"{clock.Elapsed.TotalSeconds,6:0.0}s {what}");
+
         // Replica A alone takes the group whose send the kill will cut off; B and C join afterwards.
         var a = await PromoterProcess.StartAsync(config);
         var replicas = new List<PromoterProcess> { a };
@@ -67,6 +70,7 @@ public sealed class ReplicaTests(ITestOutputHelper output)
 
             await held.Task.WaitAsync(TimeSpan.FromSeconds(30));
             replicas.AddRange(await Task.WhenAll(PromoterProcess.StartAsync(config), PromoterProcess.StartAsync(config)));
+            Phase("three replicas up, A holds a send open");
 
             const int groups = 60;
             var retried503 = 0;
@@ -106,6 +110,7 @@ public sealed class ReplicaTests(ITestOutputHelper output)
                 await PostAsync(i);
             }
 
+            Phase("first third posted");
             await a.KillAsync(); // SIGKILL while its send of "inflight" is open
             replicas.Remove(a);
             release.SetResult();
@@ -114,6 +119,7 @@ public sealed class ReplicaTests(ITestOutputHelper output)
                 await PostAsync(i);
             }
 
+            Phase("second third posted after the kill");
             // PostgreSQL restarted under load: posts in the gap get 503 and are retried, as Alertmanager does.
             var restart = Task.Run(async () =>
             {
@@ -127,9 +133,11 @@ public sealed class ReplicaTests(ITestOutputHelper output)
             }
 
             await restart;
+            Phase("last third posted across the database restart");
             var expected = Enumerable.Range(0, groups).Select(i => $"g-{i:000}").Append("inflight").ToHashSet();
             await replicas[0].WaitUntilAsync(() => expected.All(k => sink.Requests.Any(r => r.AnsweredStatus == 200 && GroupKeyOf(r) == k)),
-                TimeSpan.FromSeconds(60), "every group delivered");
+                TimeSpan.FromSeconds(60), "every group delivered; missing: " + string.Join(", ", expected.Where(k => !sink.Requests.Any(r => GroupKeyOf(r) == k))));
+            Phase("every group delivered");
             await Task.Delay(3000); // duplicates, if any, would come now
 
             var perGroup = sink.Requests.GroupBy(GroupKeyOf).ToDictionary(g => g.Key, g => g.Count());
