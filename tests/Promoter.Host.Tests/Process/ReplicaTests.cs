@@ -135,8 +135,17 @@ public sealed class ReplicaTests(ITestOutputHelper output)
             await restart;
             Phase("last third posted across the database restart");
             var expected = Enumerable.Range(0, groups).Select(i => $"g-{i:000}").Append("inflight").ToHashSet();
-            await replicas[0].WaitUntilAsync(() => expected.All(k => sink.Requests.Any(r => r.AnsweredStatus == 200 && GroupKeyOf(r) == k)),
-                TimeSpan.FromSeconds(60), "every group delivered; missing: " + string.Join(", ", expected.Where(k => !sink.Requests.Any(r => GroupKeyOf(r) == k))));
+            try
+            {
+                await replicas[0].WaitUntilAsync(() => expected.All(k => sink.Requests.Any(r => r.AnsweredStatus == 200 && GroupKeyOf(r) == k)),
+                    TimeSpan.FromSeconds(60), "every group delivered");
+            }
+            catch (TimeoutException e)
+            {
+                var missing = expected.Where(k => !sink.Requests.Any(r => r.AnsweredStatus == 200 && GroupKeyOf(r) == k));
+                throw new TimeoutException($"not delivered: {string.Join(", ", missing)}; {e.Message}", e);
+            }
+
             Phase("every group delivered");
             await Task.Delay(3000); // duplicates, if any, would come now
 
