@@ -15,4 +15,12 @@ public interface IChannelSlots
     /// </summary>
     Task<DateTimeOffset> ReserveSlotAsync(string channel, long holder, int messages, TimeSpan per, DateTimeOffset now,
         CancellationToken ct);
+
+    /// <summary>
+    /// The holder is about to send now. Returns how long to wait first so that, counting the moments sends actually
+    /// began in every process (a send leaves later than its planned slot on a busy machine), no window of
+    /// <paramref name="per"/> holds more than <paramref name="messages"/>; records the send at now plus that wait.
+    /// </summary>
+    Task<TimeSpan> BeginSendAsync(string channel, long holder, int messages, TimeSpan per, DateTimeOffset now,
+        CancellationToken ct);
 }

@@ -175,6 +175,14 @@ internal sealed partial class OutboxDispatcher(
                 await Task.Delay(early, time, stoppingToken); // the plan ran a little ahead of the sends it follows
             }
 
+            // Replicas: the same check against the moments every replica's sends really began (the robot counts those).
+            if (schedule is not null && sharedSlots.Slots is { } sharedSend
+                && await sharedSend.BeginSendAsync(d.Channel, d.DeliveryId, schedule.Limit.Messages, schedule.Limit.Per, time.GetUtcNow(), stoppingToken) is { } wait
+                && wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, time, stoppingToken);
+            }
+
             var result = await SendAsync(channel, notification, runtime, stoppingToken);
             await RecordAsync(members, notification, result, attempt, runtime);
         }

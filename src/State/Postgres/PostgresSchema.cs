@@ -97,7 +97,9 @@ internal static class PostgresSchema
             CREATE TABLE channel_slots (
                 channel TEXT   NOT NULL,
                 slot_at BIGINT NOT NULL,
-                holder  BIGINT NOT NULL
+                holder  BIGINT NOT NULL,
+                -- When the send really began (BeginSendAsync): what the robot counts.
+                sent_at BIGINT NULL
             );
             CREATE INDEX ix_channel_slots ON channel_slots (channel, slot_at);
             """),

@@ -68,4 +68,58 @@ public sealed partial class PostgresStateStore
             return FromMs(slot);
         }, ct);
     }
+
+    public Task<TimeSpan> BeginSendAsync(string channel, long holder, int messages, TimeSpan per, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentOutOfRangeException.ThrowIfLessThan(messages, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(per, TimeSpan.Zero);
+        var nowMs = ToMs(now);
+        var perMs = (long)per.TotalMilliseconds;
+        // 2 % of the window, at most a second: what network and scheduling jitter may add to an arrival (as the
+        // in-memory plan does).
+        var marginMs = Math.Min(perMs / 50, 1000);
+        return RunAsync("begin a send", async (c, tx, token) =>
+        {
+            await using (var lockCmd = Command(c, tx, "SELECT pg_advisory_xact_lock(hashtextextended('promoter.slot:' || @channel, 0))"))
+            {
+                lockCmd.Parameters.AddWithValue("channel", channel);
+                await lockCmd.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            }
+
+            var at = nowMs;
+            await using (var cmd = Command(c, tx, """
+                SELECT sent_at FROM channel_slots
+                WHERE channel = @channel AND sent_at IS NOT NULL AND sent_at > @from AND holder <> @holder
+                ORDER BY sent_at DESC
+                OFFSET @skip LIMIT 1
+                """))
+            {
+                cmd.Parameters.AddWithValue("channel", channel);
+                cmd.Parameters.AddWithValue("from", nowMs - perMs - marginMs);
+                cmd.Parameters.AddWithValue("holder", holder);
+                cmd.Parameters.AddWithValue("skip", messages - 1);
+                if (await cmd.ExecuteScalarAsync(token).ConfigureAwait(false) is long bound && bound + perMs + marginMs > at)
+                {
+                    at = bound + perMs + marginMs;
+                }
+            }
+
+            await using (var record = Command(c, tx, """
+                UPDATE channel_slots SET sent_at = @at WHERE channel = @channel AND holder = @holder;
+                INSERT INTO channel_slots (channel, slot_at, holder, sent_at)
+                SELECT @channel, @at, @holder, @at
+                WHERE NOT EXISTS (SELECT 1 FROM channel_slots WHERE channel = @channel AND holder = @holder);
+                """))
+            {
+                record.Parameters.AddWithValue("channel", channel);
+                record.Parameters.AddWithValue("holder", holder);
+                record.Parameters.AddWithValue("at", at);
+                await record.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            }
+
+            return TimeSpan.FromMilliseconds(at - nowMs);
+        }, ct);
+    }
 }
