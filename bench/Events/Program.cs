@@ -14,13 +14,6 @@ using Promoter.State.Sqlite;
 var root = FindRoot();
 var events = Arg("--events", 1_000_000);
 var samples = Arg("--samples", 200);
-var host = Path.Combine(root, "src", "Host", "bin", "Release", "net10.0", "promoter.dll");
-if (!File.Exists(host))
-{
-    Console.Error.WriteLine($"Build the host first: dotnet build {Path.Combine(root, "src", "Host")} -c Release");
-    return 1;
-}
-
 // --data DIR keeps the seeded database there and reuses it on the next run (seeding a million rows takes minutes).
 var keep = ArgText("--data");
 var exports = (ArgText("--exports") ?? "csv,ndjson").Split(',', StringSplitOptions.RemoveEmptyEntries);
@@ -41,6 +34,19 @@ if (!File.Exists(db))
 else
 {
     Console.WriteLine($"reusing {db} ({new FileInfo(db).Length / 1048576.0:F0} MiB)");
+}
+
+// --seed-only: build (or keep) the database and stop, so that seeding can run while the host is being built.
+if (args.Contains("--seed-only"))
+{
+    return 0;
+}
+
+var host = Path.Combine(root, "src", "Host", "bin", "Release", "net10.0", "promoter.dll");
+if (!File.Exists(host))
+{
+    Console.Error.WriteLine($"Build the host first: dotnet build {Path.Combine(root, "src", "Host")} -c Release");
+    return 1;
 }
 
 var config = Path.Combine(data, "config.yaml");

@@ -271,9 +271,15 @@ internal static class EventsEndpoints
     private static ChannelView ChannelView(PromoterRuntime runtime, string name)
     {
         var section = runtime.Settings.Channels.FirstOrDefault(c => c.Name == name);
-        var template = section?.Settings.GetSection("template");
-        return new ChannelView(name, runtime.Channels.TryGetValue(name, out var c) ? c.Type : section?.Type ?? "",
-            template?.GetString("title"), template?.GetString("text"), template?.GetString("profile"));
+        var template = section?.Settings.Node["template"] as Abstractions.Configuration.SettingsMapping;
+        string? Get(string key) => (template?[key] as Abstractions.Configuration.SettingsScalar)?.Value;
+        var type = runtime.Channels.TryGetValue(name, out var c) ? c.Type : section?.Type ?? "";
+        var fields = ChannelPreview.TemplateFields(type);
+        return new ChannelView(name, type, Get("title"), Get("text"), Get("profile"))
+        {
+            Fields = fields,
+            Templates = fields.Where(f => Get(f) is not null).ToDictionary(f => f, f => Get(f)!, StringComparer.Ordinal),
+        };
     }
 
     internal static bool TryParseFilter(IQueryCollection q, out AlertEventQuery filter, out string error)
@@ -406,7 +412,14 @@ internal sealed record EventPageBody(IReadOnlyList<AlertEvent> Events, long? Nex
 
 internal sealed record ResendAccepted(string Status, long DeliveryId);
 
-internal sealed record ChannelView(string Name, string Type, string? TitleTemplate, string? TextTemplate, string? Profile);
+internal sealed record ChannelView(string Name, string Type, string? TitleTemplate, string? TextTemplate, string? Profile)
+{
+    /// <summary>The channel's template keys, the body first; the playground replaces one of them.</summary>
+    public IReadOnlyList<string> Fields { get; init; } = [];
+
+    /// <summary>The configured text of each key that is set (the plugin's built-in template otherwise).</summary>
+    public IReadOnlyDictionary<string, string> Templates { get; init; } = new Dictionary<string, string>();
+}
 
 internal sealed record ReceiverView(string Name, IReadOnlyList<ChannelView> Channels, IReadOnlyList<GroupSummary> RecentGroups);
 
