@@ -123,7 +123,6 @@ public sealed class BrowserTests(WebFixture web)
         await page.Locator("#pg-template").FillAsync("{{ range .Alerts }}**{{ .Labels.alertname }}** is {{ .Status }}{{ end }}");
         await page.WaitForFunctionAsync("() => document.getElementById('pg-output').textContent === '**Playground** is firing'");
         Assert.Equal("Playground", await page.Locator("#pg-rendered strong").InnerTextAsync());
-        await WebFixture.ScreenshotAsync(page, "web-playground.png");
 
         await page.Locator("#pg-template").FillAsync("first line\n  {{ .Status | nosuchfunction }}");
         await page.Locator("#pg-where").Filter(new() { HasTextString = "line 2" }).WaitForAsync();
@@ -145,7 +144,10 @@ public sealed class BrowserTests(WebFixture web)
         Assert.Contains("\"msgtype\": \"markdown\"", await SentAsync(page), StringComparison.Ordinal);
         await page.Locator("#pg-template").FillAsync("### edited {{ .Status }}");
         await page.Locator("#pg-rendered[data-type=dingtalk] h3", new() { HasText = "edited firing" }).WaitForAsync();
-        await WebFixture.ScreenshotAsync(page, "web-playground.png");
+        Assert.Equal("", await page.Locator("#pg-payload").InputValueAsync()); // showcase has no groups: the built-in sample
+        await page.Locator("#pg-template").FillAsync("fine\n  {{ .Status | nosuchfunction }}");
+        await page.Locator("#pg-where").Filter(new() { HasTextString = "line 2, column" }).WaitForAsync();
+        await page.Locator("#pg-template").FillAsync("### edited {{ .Status }}");
 
         // Slack: Block Kit with a header and mrkdwn sections; "###" is not a heading in mrkdwn, so it stays text.
         await page.Locator("#pg-channel").SelectOptionAsync("slack");
@@ -154,14 +156,13 @@ public sealed class BrowserTests(WebFixture web)
         var slack = await SentAsync(page);
         Assert.Contains("\"blocks\"", slack, StringComparison.Ordinal);
         Assert.Contains("\"mrkdwn\"", slack, StringComparison.Ordinal);
-        await WebFixture.ScreenshotAsync(page, "tmp-slack.png");
 
         // Feishu: an interactive card whose header colour follows the severity.
         await page.Locator("#pg-channel").SelectOptionAsync("feishu");
         await page.Locator("#pg-rendered[data-type=feishu] .card-header").WaitForAsync();
         await page.Locator("#pg-rendered[data-type=feishu] h3", new() { HasText = "edited firing" }).WaitForAsync();
         Assert.Contains("\"interactive\"", await SentAsync(page), StringComparison.Ordinal);
-        await WebFixture.ScreenshotAsync(page, "tmp-feishu.png");
+        await WebFixture.ScreenshotAsync(page, "web-playground.png");
 
         // WeCom: the robot's markdown message.
         await page.Locator("#pg-channel").SelectOptionAsync("wecom");
@@ -173,7 +174,6 @@ public sealed class BrowserTests(WebFixture web)
         await page.Locator("#pg-rendered[data-type=teams]").WaitForAsync();
         await page.Locator("#pg-rendered[data-type=teams] h3", new() { HasText = "edited firing" }).WaitForAsync();
         Assert.Contains("\"AdaptiveCard\"", await SentAsync(page), StringComparison.Ordinal);
-        await WebFixture.ScreenshotAsync(page, "tmp-teams.png");
 
         // E-mail: the HTML body template (html/template escaping), the MIME message, the mail as a client shows it.
         await page.Locator("#pg-channel").SelectOptionAsync("mail");
@@ -186,7 +186,6 @@ public sealed class BrowserTests(WebFixture web)
         Assert.StartsWith("Subject: ", await page.Locator(".mail-subject").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Contains("SMTP DATA", await page.Locator("#pg-sent").InnerTextAsync(), StringComparison.Ordinal);
         Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"));
-        await WebFixture.ScreenshotAsync(page, "tmp-mail.png");
 
         // The channels' URLs carry their tokens: none of them reaches the page.
         var content = await page.ContentAsync() + await page.Locator("#pg-sent").InnerTextAsync();

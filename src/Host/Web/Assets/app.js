@@ -451,20 +451,26 @@
       const r = current();
       group.replaceChildren(el('option', { value: '' }, 'built-in sample (or paste a payload)'));
       channel.replaceChildren(el('option', { value: '' }, '(no channel: Markdown)'));
-      if (!r) { loadChannel(); return; }
+      if (!r) { loadChannel(); loadGroup(); return; }
       for (const g of r.recentGroups) {
         group.append(el('option', { value: String(g.groupId) }, '#' + g.groupId + ' ' + g.status + ', ' + g.alerts + ' alert(s), ' + fmtTime(g.receivedAt)));
       }
       for (const c of r.channels) if (c.fields && c.fields.length > 0) channel.append(el('option', { value: c.name }, c.name + ' (' + c.type + ')'));
       loadChannel();
-      if (r.recentGroups.length > 0) { group.value = String(r.recentGroups[0].groupId); loadGroup(); }
+      if (r.recentGroups.length > 0) group.value = String(r.recentGroups[0].groupId);
+      loadGroup();
     }
 
+    // Only the latest choice fills the payload: an earlier receiver's group may answer after a later one.
+    let groupSeq = 0;
     async function loadGroup() {
+      const mine = ++groupSeq;
       if (!group.value) { payload.value = ''; schedule(); return; }
       const r = await fetch('/api/v1/groups/' + encodeURIComponent(group.value) + '/payload', { credentials: 'same-origin' });
-      if (!r.ok) { error.textContent = 'could not load group ' + group.value + ': ' + ((await r.json().catch(() => ({}))).error || r.status); return; }
-      try { payload.value = JSON.stringify(JSON.parse(await r.text()), null, 2); } catch { payload.value = ''; }
+      const text = await r.text();
+      if (mine !== groupSeq) return;
+      if (!r.ok) { let e = {}; try { e = JSON.parse(text); } catch { /* not JSON */ } error.textContent = 'could not load group ' + group.value + ': ' + (e.error || r.status); return; }
+      try { payload.value = JSON.stringify(JSON.parse(text), null, 2); } catch { payload.value = ''; }
       schedule();
     }
 
