@@ -57,6 +57,29 @@ public sealed class EventsApiTests(WebFixture web)
         Assert.Contains("\"\"quoted\\\"\"", csv, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Events_NdjsonAndCsvExport_SameEventsAsTheJsonPages()
+    {
+        // The exports copy labels and annotations as stored; the JSON pages parse them: both must say the same.
+        await web.PostAsync("team-b", web.Payload("ExportSame", "same000000000001", description: "磁盘 \"full\" \\ <b>, =1+1\ttab"));
+        await web.PostAsync("team-b", web.Payload("ExportSame", "same000000000001", status: "resolved"));
+
+        var page = System.Text.Json.Nodes.JsonNode.Parse(await Http.GetStringAsync("api/v1/events?alertname=ExportSame"))!["events"]!.AsArray();
+        var lines = (await Http.GetStringAsync("api/v1/events?alertname=ExportSame&format=ndjson")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var csv = (await Http.GetStringAsync("api/v1/events?alertname=ExportSame&format=csv")).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(2, page.Count);
+        Assert.Equal(page.Count, lines.Length);
+        for (var i = 0; i < page.Count; i++)
+        {
+            var line = System.Text.Json.Nodes.JsonNode.Parse(lines[i]);
+            Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(page[i], line), $"page: {page[i]!.ToJsonString()}\nndjson: {lines[i]}");
+        }
+
+        Assert.Equal(3, csv.Length);
+        Assert.StartsWith(page[1]!["id"]!.GetValue<long>() + ",same000000000001,ExportSame,team-b,resolved,false,", csv[2], StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("status=maybe", "status: 'maybe' is neither firing nor resolved")]
     [InlineData("since=yesterday", "since: 'yesterday' is neither an RFC 3339 time")]

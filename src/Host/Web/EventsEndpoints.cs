@@ -21,7 +21,6 @@ namespace Promoter.Host.Web;
 internal static class EventsEndpoints
 {
     private const int DefaultPageSize = 500;
-    private const int ExportPageSize = 5000;
     private const int MaxStreams = 256;
 
     // A comment line this often keeps proxies (nginx's proxy_read_timeout defaults to 60 s) from closing an idle
@@ -65,37 +64,9 @@ internal static class EventsEndpoints
             if (format == "csv")
             {
                 context.Response.Headers.ContentDisposition = "attachment; filename=\"promoter-events.csv\"";
-                await context.Response.WriteAsync(EventCsv.Header, ct);
             }
 
-            var query = filter with { Limit = ExportPageSize };
-            var sb = new StringBuilder(256 * 1024);
-            long written = 0;
-            while (written < cap)
-            {
-                var page = await events.ReadEventsAsync(query with { Limit = (int)Math.Min(ExportPageSize, cap - written) }, ct);
-                sb.Clear();
-                foreach (var e in page.Events)
-                {
-                    if (format == "csv")
-                    {
-                        EventCsv.Append(sb, e);
-                    }
-                    else
-                    {
-                        sb.Append(JsonSerializer.Serialize(e, EventsJson.Api.AlertEvent)).Append('\n');
-                    }
-                }
-
-                await context.Response.WriteAsync(sb.ToString(), ct);
-                written += page.Events.Count;
-                if (page.Next is not { } next)
-                {
-                    break;
-                }
-
-                query = query with { After = next };
-            }
+            await EventExport.WriteAsync(context, events, filter, format == "csv", cap, ct);
         });
 
         app.MapGet("/api/v1/events/stream", StreamAsync);
