@@ -81,6 +81,40 @@ public sealed class EventsApiTests(WebFixture web)
     }
 
     [Theory]
+    [InlineData("{\"template\": \"x\", \"channel\": \"nosuch\"}", "channel: 'nosuch' is not configured; configured: hook, flaky, log, ding")]
+    [InlineData("{\"template\": \"x\", \"channel\": \"ding\", \"field\": \"html\"}", "field: a dingtalk channel's template has text, title, not 'html'")]
+    [InlineData("{\"template\": \"x\", \"channel\": \"log\"}", "channel: 'log' (type log) has no template to preview")]
+    [InlineData("{\"template\": \"{{ .Nope | nosuch }}\", \"channel\": \"ding\"}", "template: preview:1:")]
+    public async Task Preview_BadChannelRequest_422NamesTheProblem(string body, string expected)
+    {
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        using var r = await Http.PostAsync("api/v1/templates/preview", content);
+        var text = await r.Content.ReadAsStringAsync();
+
+        Assert.Equal(422, (int)r.StatusCode);
+        Assert.Contains(expected, JsonDocument.Parse(text).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Preview_DingTalkChannel_ExactPayloadWithTheTokenMasked()
+    {
+        using var content = new StringContent("{\"template\": \"**{{ .Status }}** {{ len .Alerts }}\", \"channel\": \"ding\"}", System.Text.Encoding.UTF8, "application/json");
+        using var r = await Http.PostAsync("api/v1/templates/preview", content);
+        using var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
+        var channel = doc.RootElement.GetProperty("channel");
+        var request = channel.GetProperty("requests")[0];
+        using var payload = JsonDocument.Parse(request.GetProperty("body").GetString()!);
+
+        Assert.Equal(200, (int)r.StatusCode);
+        Assert.Equal("dingtalk", channel.GetProperty("type").GetString());
+        Assert.Equal("markdown", payload.RootElement.GetProperty("msgtype").GetString());
+        Assert.Equal("**firing** 2", payload.RootElement.GetProperty("markdown").GetProperty("text").GetString());
+        Assert.EndsWith("/robot/send?access_token=***", request.GetProperty("url").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("ding-token-0001", doc.RootElement.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain(web.Sink.Requests, q => q.Path.StartsWith("/robot", StringComparison.Ordinal)); // nothing sent
+    }
+
+    [Theory]
     [InlineData("status=maybe", "status: 'maybe' is neither firing nor resolved")]
     [InlineData("since=yesterday", "since: 'yesterday' is neither an RFC 3339 time")]
     [InlineData("limit=0", "limit must be a number from 1 to 10000")]
