@@ -96,6 +96,20 @@ public sealed class EventsApiTests(WebFixture web)
     }
 
     [Fact]
+    public async Task Preview_ChannelWithEmptyTemplate_UsesTheChannelsBuiltInTemplate()
+    {
+        using var content = new StringContent("{\"template\": \"\", \"channel\": \"slack\"}", System.Text.Encoding.UTF8, "application/json");
+        using var r = await Http.PostAsync("api/v1/templates/preview", content);
+        using var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
+        using var payload = JsonDocument.Parse(doc.RootElement.GetProperty("channel").GetProperty("requests")[0].GetProperty("body").GetString()!);
+
+        Assert.Equal(200, (int)r.StatusCode);
+        Assert.Equal("", doc.RootElement.GetProperty("output").GetString());
+        Assert.Equal("header", payload.RootElement.GetProperty("blocks")[0].GetProperty("type").GetString());
+        Assert.Contains("HighLatency", payload.RootElement.GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Preview_DingTalkChannel_ExactPayloadWithTheTokenMasked()
     {
         using var content = new StringContent("{\"template\": \"**{{ .Status }}** {{ len .Alerts }}\", \"channel\": \"ding\"}", System.Text.Encoding.UTF8, "application/json");

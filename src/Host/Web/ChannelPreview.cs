@@ -52,8 +52,9 @@ internal static class ChannelPreview
         _ => ["text", "title"],
     };
 
+    /// <param name="template">The text for <c>template.&lt;field&gt;</c>; null keeps the channel's own (configured or built-in) template.</param>
     public static async Task<(ChannelPreviewResult? Result, string? Error)> RunAsync(RuntimeHolder holder, string channelName, string? field,
-        string template, string? profile, AlertGroup group, CancellationToken ct)
+        string? template, string? profile, AlertGroup group, CancellationToken ct)
     {
         var runtime = holder.Current;
         var section = runtime.Settings.Channels.FirstOrDefault(c => c.Name == channelName);
@@ -92,13 +93,13 @@ internal static class ChannelPreview
     }
 
     private static async Task<(ChannelPreviewResult? Result, string? Error)> RunAsync(RuntimeHolder holder, PromoterRuntime runtime,
-        Configuration.PluginSection section, Registered<IChannelFactory> registered, string field, string template, string? profile,
+        Configuration.PluginSection section, Registered<IChannelFactory> registered, string field, string? template, string? profile,
         AlertGroup group, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(Timeout);
         await using var smtp = section.Type == "email" ? SmtpCapture.Start(MaxEmailBytes, timeout.Token) : null;
-        var node = WithTemplate(section.Settings.Node, field, template, profile);
+        var node = template is null ? section.Settings.Node : WithTemplate(section.Settings.Node, field, template, profile);
         if (smtp is not null)
         {
             node = ForLocalSmtp(node, smtp.Port);

@@ -396,7 +396,9 @@
 
   function channelView(type, result) {
     if (type === 'email') return result.email ? emailView(result.email) : el('p', {}, 'no e-mail was sent');
-    const req = result.requests[0];
+    // The message itself: a Feishu app first asks for its tenant token (app_id), which is not what people see.
+    const isMessage = (r) => { try { const b = JSON.parse(r.body); return b !== null && typeof b === 'object' && !('app_id' in b); } catch { return false; } };
+    const req = result.requests.find(isMessage) || result.requests[0];
     if (!req) return el('p', {}, 'nothing was sent');
     let body;
     try { body = JSON.parse(req.body); } catch { body = null; }
@@ -484,7 +486,9 @@
 
     function loadField() {
       const c = currentChannel();
+      template.placeholder = c ? 'empty: ' + c.name + '\'s own ' + field.value + ' template (built into the plugin)' : '';
       if (c) {
+        // The configured text when there is one; otherwise the text stays (emptied, it previews the built-in template).
         const t = c.templates && c.templates[field.value];
         if (t) template.value = t;
         if (c.profile) profile.value = c.profile;
