@@ -26,7 +26,7 @@ internal sealed class DiscordChannelFactory : IChannelFactory
 
         // The whole URL is a registered secret; its token segment alone is one too (an error may quote just the path).
         var http = new ChannelHttp(services, HttpClientName, options.Timeout, new SecretRedactor(setup.Settings.Secrets.Append(options.WebhookToken)));
-        var builder = new DiscordMessageBuilder(setup.Name, setup.Settings.Path, options, setup.Templates, logger);
+        var builder = new DiscordMessageBuilder(setup.Name, setup.Settings.Path, options, setup.Templates, logger, setup.PublicUrl);
         return new DiscordChannel(setup.Name, options, builder, http);
     }
 

@@ -34,15 +34,20 @@ internal sealed class DiscordMessageBuilder
     private readonly ILogger _logger;
     private readonly ICompiledTemplate? _title;
     private readonly ICompiledTemplate? _text;
+    private readonly Uri? _publicUrl;
 
-    public DiscordMessageBuilder(string channel, string path, DiscordOptions options, ITemplateRenderer templates, ILogger logger)
+    public DiscordMessageBuilder(string channel, string path, DiscordOptions options, ITemplateRenderer templates, ILogger logger, Uri? publicUrl = null)
     {
+        _publicUrl = publicUrl;
         _channel = channel;
         _options = options;
         _logger = logger;
         _title = Compile(templates, path + ".template.title", options.TitleTemplate, options.TemplateProfile);
         _text = Compile(templates, path + ".template.text", options.TextTemplate, options.TemplateProfile);
     }
+
+    /// <summary>The field names and link labels follow <c>lang:</c> like the default templates.</summary>
+    private bool Zh => _options.Lang == "zh";
 
     public DiscordMessage Build(Notification notification)
     {
@@ -51,7 +56,7 @@ internal sealed class DiscordMessageBuilder
         var title = Truncate(Render(_title, notification, BuiltInTitle(group)).Trim().ReplaceLineEndings(" "), MaxTitle);
         var text = Render(_text, notification, BuiltInText(group)).Trim();
         var links = AlertLinks.For(group);
-        var linkLine = string.Join(" · ", new[] { ("Source", links.Source), ("Silence", links.Silence), ("Alertmanager", links.Alertmanager) }
+        var linkLine = string.Join(" · ", new[] { (Zh ? "查看来源" : "Source", links.Source), (Zh ? "静默" : "Silence", links.Silence), ("Alertmanager", links.Alertmanager) }
             .Where(l => l.Item2 is not null && l.Item2.AbsoluteUri.Length <= 512).Select(l => $"[{l.Item1}]({l.Item2!.AbsoluteUri})"));
         var notes = notification.Notes.Concat(skipped).Where(n => !string.IsNullOrWhiteSpace(n)).ToList();
         var footer = Truncate(string.Join(" · ", notes.Select(n => n.ReplaceLineEndings(" "))), MaxFooter);
@@ -67,7 +72,7 @@ internal sealed class DiscordMessageBuilder
             suffix = "";
         }
 
-        var description = Truncate(text, Math.Max(0, room - suffix.Length)) + suffix;
+        var description = CutText(text, Math.Max(0, room - suffix.Length)) + suffix;
         if (description.Length < text.Length + suffix.Length)
         {
             DiscordLog.Trimmed(_logger, _channel, fixedCharacters + description.Length);
@@ -171,20 +176,35 @@ internal sealed class DiscordMessageBuilder
         return (files, images, skipped);
     }
 
-    private static List<(string Name, string Value)> Fields(AlertGroup group)
+    private List<(string Name, string Value)> Fields(AlertGroup group)
     {
         var fields = new List<(string, string)>
         {
-            ("Status", group.Status),
-            ("Firing", group.Alerts.Count(a => a.IsFiring).ToString(CultureInfo.InvariantCulture)),
-            ("Resolved", group.Alerts.Count(a => !a.IsFiring).ToString(CultureInfo.InvariantCulture)),
+            (Zh ? "状态" : "Status", Zh ? (group.Status == "firing" ? "告警中" : "已恢复") : group.Status),
+            (Zh ? "触发中" : "Firing", group.Alerts.Count(a => a.IsFiring).ToString(CultureInfo.InvariantCulture)),
+            (Zh ? "已恢复" : "Resolved", group.Alerts.Count(a => !a.IsFiring).ToString(CultureInfo.InvariantCulture)),
         };
         if (group.CommonLabels.TryGetValue("severity", out var severity) && severity.Length > 0)
         {
-            fields.Add(("Severity", Truncate(severity, MaxFieldValue)));
+            fields.Add((Zh ? "级别" : "Severity", Truncate(severity, MaxFieldValue)));
         }
 
         return fields;
+    }
+
+    /// <summary>
+    /// <see cref="Truncate"/> for the text, cut at a line end when there is one in the second half of what fits:
+    /// the default templates end each alert with a line of links, which a cut inside would leave as broken markdown.
+    /// </summary>
+    internal static string CutText(string text, int max)
+    {
+        if (text.Length <= max || max < 4)
+        {
+            return Truncate(text, max);
+        }
+
+        var line = text.LastIndexOf('\n', max - 2);
+        return line >= max / 2 ? text[..line] + "\n…" : Truncate(text, max);
     }
 
     internal static string Truncate(string text, int max)
@@ -217,7 +237,11 @@ internal sealed class DiscordMessageBuilder
 
         try
         {
-            var rendered = template.Render(new TemplateInput(notification.Group) { Images = notification.Images });
+            var rendered = template.Render(new TemplateInput(notification.Group)
+            {
+                Images = notification.Images,
+                Extras = ChatTemplateExtras.For(notification.Group, _options.Lang, _options.TimeZone, _publicUrl, notification.Digest),
+            });
             return string.IsNullOrWhiteSpace(rendered) ? fallback : rendered;
         }
         catch (TemplateException e)

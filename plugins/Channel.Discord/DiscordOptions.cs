@@ -7,8 +7,11 @@ namespace Promoter.Channel.Discord;
 /// <summary>The options of a <c>type: discord</c> channel.</summary>
 internal sealed partial record DiscordOptions
 {
-    public const string DefaultTitleTemplate = "{{ template \"discord.promoter.title\" . }}";
-    public const string DefaultTextTemplate = "{{ template \"discord.promoter.text\" . }}";
+    public const string DefaultTitleTemplate = "{{ template \"discord.promoter.en.title\" . }}";
+    public const string DefaultTextTemplate = "{{ template \"discord.promoter.en.text\" . }}";
+
+    /// <summary>The built-in templates for a language: discord.promoter.en.title, discord.promoter.zh.text, ….</summary>
+    public static string DefaultTemplate(string lang, string part) => $"{{{{ template \"discord.promoter.{lang}.{part}\" . }}}}";
 
     /// <summary>Discord's upload limit for a message without boosts: 10 MiB for all its files together.</summary>
     public const long DefaultMaxUploadBytes = 10L * 1024 * 1024;
@@ -28,6 +31,13 @@ internal sealed partial record DiscordOptions
     public string TitleTemplate { get; init; } = DefaultTitleTemplate;
     public string TextTemplate { get; init; } = DefaultTextTemplate;
     public string TemplateProfile { get; init; } = TemplateProfiles.Alertmanager;
+
+    /// <summary>The language of the default templates: en (the default) or zh.</summary>
+    public string Lang { get; init; } = "en";
+
+    /// <summary>The IANA time zone templates write times in (.Timezone): UTC for en, Asia/Shanghai for zh by default.</summary>
+    public string TimeZone { get; init; } = "UTC";
+
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(15);
 
     // …/api/webhooks/{webhook.id}/{webhook.token} (optionally /api/v10/webhooks/…): the id is a snowflake.
@@ -46,7 +56,9 @@ internal sealed partial record DiscordOptions
         var thread = s.GetString("thread_id");
         var maxUpload = s.GetByteSize("max_upload_bytes", DefaultMaxUploadBytes, 1024, 500L * 1024 * 1024);
         var timeout = s.GetDuration("timeout", TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
-        string title = DefaultTitleTemplate, text = DefaultTextTemplate, profile = TemplateProfiles.Alertmanager;
+        var lang = s.GetChoice("lang", "en", "en", "zh");
+        var timeZone = ChatMentionOptions.ReadTimeZone(s, lang);
+        string title = DefaultTemplate(lang, "title"), text = DefaultTemplate(lang, "text"), profile = TemplateProfiles.Alertmanager;
         if (s.GetSection("template") is { } t)
         {
             title = t.GetString("title") ?? title;
@@ -97,6 +109,8 @@ internal sealed partial record DiscordOptions
             TitleTemplate = title,
             TextTemplate = text,
             TemplateProfile = profile,
+            Lang = lang,
+            TimeZone = timeZone,
             Timeout = timeout,
         };
     }

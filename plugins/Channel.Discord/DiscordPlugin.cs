@@ -12,6 +12,7 @@ public sealed class DiscordPlugin : IPromoterPlugin
     {
         services.AddSingleton<IChannelFactory, DiscordChannelFactory>();
         services.AddSingleton(DefaultTemplates());
+        services.AddSingleton(LanguageTemplates());
 
         // Webhook URLs carry their token in the path (/api/webhooks/<id>/<token>): keep IHttpClientFactory from logging URLs.
         services.AddHttpClient(DiscordChannelFactory.HttpClientName)
@@ -19,12 +20,17 @@ public sealed class DiscordPlugin : IPromoterPlugin
             .RemoveAllLoggers();
     }
 
-    /// <summary>discord.promoter.title / discord.promoter.text, shipped as Templates/default.tmpl.</summary>
-    internal static TemplateSource DefaultTemplates()
+    /// <summary>discord.promoter.title / discord.promoter.text (the templates of earlier versions), shipped as Templates/default.tmpl.</summary>
+    internal static TemplateSource DefaultTemplates() => Read("default.tmpl");
+
+    /// <summary>discord.promoter.{en,zh}.{title,text} (chosen by <c>lang:</c>), shipped as Templates/lang.tmpl.</summary>
+    internal static TemplateSource LanguageTemplates() => Read("lang.tmpl");
+
+    private static TemplateSource Read(string file)
     {
-        using var stream = typeof(DiscordPlugin).Assembly.GetManifestResourceStream("Promoter.Channel.Discord.Templates.default.tmpl")
-                           ?? throw new InvalidOperationException("the default Discord template is missing from the plugin assembly");
+        using var stream = typeof(DiscordPlugin).Assembly.GetManifestResourceStream("Promoter.Channel.Discord.Templates." + file)
+                           ?? throw new InvalidOperationException($"the Discord template {file} is missing from the plugin assembly");
         using var reader = new StreamReader(stream);
-        return new TemplateSource("Channel.Discord/default.tmpl", reader.ReadToEnd());
+        return new TemplateSource("Channel.Discord/" + file, reader.ReadToEnd());
     }
 }

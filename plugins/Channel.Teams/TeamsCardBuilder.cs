@@ -32,15 +32,20 @@ internal sealed class TeamsCardBuilder
     private readonly ILogger _logger;
     private readonly ICompiledTemplate? _title;
     private readonly ICompiledTemplate? _text;
+    private readonly Uri? _publicUrl;
 
-    public TeamsCardBuilder(string channel, string path, TeamsOptions options, ITemplateRenderer templates, ILogger logger)
+    public TeamsCardBuilder(string channel, string path, TeamsOptions options, ITemplateRenderer templates, ILogger logger, Uri? publicUrl = null)
     {
+        _publicUrl = publicUrl;
         _channel = channel;
         _options = options;
         _logger = logger;
         _title = Compile(templates, path + ".template.title", options.TitleTemplate, options.TemplateProfile);
         _text = Compile(templates, path + ".template.text", options.TextTemplate, options.TemplateProfile);
     }
+
+    /// <summary>The fact names and buttons follow <c>lang:</c> like the default templates.</summary>
+    private bool Zh => _options.Lang == "zh";
 
     public TeamsCard Build(Notification notification)
     {
@@ -122,7 +127,7 @@ internal sealed class TeamsCardBuilder
         while (low < high)
         {
             var mid = (low + high + 1) / 2;
-            if (size(Truncate(text, mid)) <= budget)
+            if (size(CutText(text, mid)) <= budget)
             {
                 low = mid;
             }
@@ -132,7 +137,7 @@ internal sealed class TeamsCardBuilder
             }
         }
 
-        return Truncate(text, low);
+        return CutText(text, low);
     }
 
     private static int Size(JsonObject card) => Encoding.UTF8.GetByteCount(card.ToJsonString());
@@ -178,7 +183,7 @@ internal sealed class TeamsCardBuilder
             ["body"] = body,
         };
         var actions = new JsonArray();
-        foreach (var (label, url) in new[] { ("Source", links.Source), ("Silence", links.Silence), ("Alertmanager", links.Alertmanager) })
+        foreach (var (label, url) in new[] { (Zh ? "查看来源" : "Source", links.Source), (Zh ? "静默" : "Silence", links.Silence), ("Alertmanager", links.Alertmanager) })
         {
             if (url is not null && url.AbsoluteUri.Length <= 2048)
             {
@@ -199,13 +204,13 @@ internal sealed class TeamsCardBuilder
         return TeamsPayload.Message(card);
     }
 
-    private static List<(string Title, string Value)> Facts(AlertGroup group)
+    private List<(string Title, string Value)> Facts(AlertGroup group)
     {
         var facts = new List<(string, string)>
         {
-            ("Status", group.Status),
-            ("Firing", group.Alerts.Count(a => a.IsFiring).ToString(CultureInfo.InvariantCulture)),
-            ("Resolved", group.Alerts.Count(a => !a.IsFiring).ToString(CultureInfo.InvariantCulture)),
+            (Zh ? "状态" : "Status", Zh ? (group.Status == "firing" ? "告警中" : "已恢复") : group.Status),
+            (Zh ? "触发中" : "Firing", group.Alerts.Count(a => a.IsFiring).ToString(CultureInfo.InvariantCulture)),
+            (Zh ? "已恢复" : "Resolved", group.Alerts.Count(a => !a.IsFiring).ToString(CultureInfo.InvariantCulture)),
         };
         foreach (var (name, value) in group.CommonLabels.OrderBy(kv => kv.Key == "severity" ? 0 : 1).ThenBy(kv => kv.Key, StringComparer.Ordinal))
         {
@@ -221,6 +226,21 @@ internal sealed class TeamsCardBuilder
         }
 
         return facts;
+    }
+
+    /// <summary>
+    /// <see cref="Truncate"/> for the text, cut at a line end when there is one in the second half of what fits:
+    /// the default templates end each alert with a line of links, which a cut inside would leave as broken markdown.
+    /// </summary>
+    internal static string CutText(string text, int max)
+    {
+        if (text.Length <= max || max < 4)
+        {
+            return Truncate(text, max);
+        }
+
+        var line = text.LastIndexOf('\n', max - 2);
+        return line >= max / 2 ? text[..line] + "\n…" : Truncate(text, max);
     }
 
     internal static string Truncate(string text, int max)
@@ -253,7 +273,11 @@ internal sealed class TeamsCardBuilder
 
         try
         {
-            var rendered = template.Render(new TemplateInput(notification.Group) { Images = notification.Images });
+            var rendered = template.Render(new TemplateInput(notification.Group)
+            {
+                Images = notification.Images,
+                Extras = ChatTemplateExtras.For(notification.Group, _options.Lang, _options.TimeZone, _publicUrl, notification.Digest),
+            });
             return string.IsNullOrWhiteSpace(rendered) ? fallback : rendered;
         }
         catch (TemplateException e)

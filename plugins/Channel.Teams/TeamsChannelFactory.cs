@@ -27,7 +27,7 @@ internal sealed class TeamsChannelFactory : IChannelFactory
         // The whole URL is a registered secret; its signature alone is one too (an error may quote just the query).
         var secrets = options.Signature is null ? setup.Settings.Secrets : setup.Settings.Secrets.Append(options.Signature);
         var http = new ChannelHttp(services, HttpClientName, options.Timeout, new SecretRedactor(secrets));
-        var builder = new TeamsCardBuilder(setup.Name, setup.Settings.Path, options, setup.Templates, logger);
+        var builder = new TeamsCardBuilder(setup.Name, setup.Settings.Path, options, setup.Templates, logger, setup.PublicUrl);
         return new TeamsChannel(setup.Name, options, builder, http);
     }
 

@@ -7,8 +7,11 @@ namespace Promoter.Channel.Teams;
 /// <summary>The options of a <c>type: teams</c> channel.</summary>
 internal sealed record TeamsOptions
 {
-    public const string DefaultTitleTemplate = "{{ template \"teams.promoter.title\" . }}";
-    public const string DefaultTextTemplate = "{{ template \"teams.promoter.text\" . }}";
+    public const string DefaultTitleTemplate = "{{ template \"teams.promoter.en.title\" . }}";
+    public const string DefaultTextTemplate = "{{ template \"teams.promoter.en.text\" . }}";
+
+    /// <summary>The built-in templates for a language: teams.promoter.en.title, teams.promoter.zh.text, ….</summary>
+    public static string DefaultTemplate(string lang, string part) => $"{{{{ template \"teams.promoter.{lang}.{part}\" . }}}}";
 
     /// <summary>Teams refuses a message over about 28 KB (card and envelope, counted in bytes).</summary>
     public const int TeamsMessageLimit = 28 * 1024;
@@ -26,6 +29,13 @@ internal sealed record TeamsOptions
     public string TitleTemplate { get; init; } = DefaultTitleTemplate;
     public string TextTemplate { get; init; } = DefaultTextTemplate;
     public string TemplateProfile { get; init; } = TemplateProfiles.Alertmanager;
+
+    /// <summary>The language of the default templates: en (the default) or zh.</summary>
+    public string Lang { get; init; } = "en";
+
+    /// <summary>The IANA time zone templates write times in (.Timezone): UTC for en, Asia/Shanghai for zh by default.</summary>
+    public string TimeZone { get; init; } = "UTC";
+
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(15);
 
     public static TeamsOptions? Read(PluginSettings s)
@@ -35,7 +45,9 @@ internal sealed record TeamsOptions
         var max = s.GetInt("max_message_bytes", DefaultMaxMessageBytes, 4 * 1024, TeamsMessageLimit);
         var fullWidth = s.GetBool("full_width", true);
         var timeout = s.GetDuration("timeout", TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
-        string title = DefaultTitleTemplate, text = DefaultTextTemplate, profile = TemplateProfiles.Alertmanager;
+        var lang = s.GetChoice("lang", "en", "en", "zh");
+        var timeZone = ChatMentionOptions.ReadTimeZone(s, lang);
+        string title = DefaultTemplate(lang, "title"), text = DefaultTemplate(lang, "text"), profile = TemplateProfiles.Alertmanager;
         if (s.GetSection("template") is { } t)
         {
             title = t.GetString("title") ?? title;
@@ -67,6 +79,8 @@ internal sealed record TeamsOptions
             TitleTemplate = title,
             TextTemplate = text,
             TemplateProfile = profile,
+            Lang = lang,
+            TimeZone = timeZone,
             Timeout = timeout,
         };
     }

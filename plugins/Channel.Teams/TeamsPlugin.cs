@@ -12,6 +12,7 @@ public sealed class TeamsPlugin : IPromoterPlugin
     {
         services.AddSingleton<IChannelFactory, TeamsChannelFactory>();
         services.AddSingleton(DefaultTemplates());
+        services.AddSingleton(LanguageTemplates());
 
         // Workflows URLs carry their signature in the query (sig=…): keep IHttpClientFactory from logging URLs.
         services.AddHttpClient(TeamsChannelFactory.HttpClientName)
@@ -19,12 +20,17 @@ public sealed class TeamsPlugin : IPromoterPlugin
             .RemoveAllLoggers();
     }
 
-    /// <summary>teams.promoter.title / teams.promoter.text, shipped as Templates/default.tmpl.</summary>
-    internal static TemplateSource DefaultTemplates()
+    /// <summary>teams.promoter.title / teams.promoter.text (the templates of earlier versions), shipped as Templates/default.tmpl.</summary>
+    internal static TemplateSource DefaultTemplates() => Read("default.tmpl");
+
+    /// <summary>teams.promoter.{en,zh}.{title,text} (chosen by <c>lang:</c>), shipped as Templates/lang.tmpl.</summary>
+    internal static TemplateSource LanguageTemplates() => Read("lang.tmpl");
+
+    private static TemplateSource Read(string file)
     {
-        using var stream = typeof(TeamsPlugin).Assembly.GetManifestResourceStream("Promoter.Channel.Teams.Templates.default.tmpl")
-                           ?? throw new InvalidOperationException("the default Teams template is missing from the plugin assembly");
+        using var stream = typeof(TeamsPlugin).Assembly.GetManifestResourceStream("Promoter.Channel.Teams.Templates." + file)
+                           ?? throw new InvalidOperationException($"the Teams template {file} is missing from the plugin assembly");
         using var reader = new StreamReader(stream);
-        return new TemplateSource("Channel.Teams/default.tmpl", reader.ReadToEnd());
+        return new TemplateSource("Channel.Teams/" + file, reader.ReadToEnd());
     }
 }

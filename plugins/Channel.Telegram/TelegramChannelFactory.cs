@@ -24,7 +24,7 @@ internal sealed class TelegramChannelFactory : IChannelFactory
         var services = setup.Services;
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Promoter.Channel.Telegram");
         var http = new ChannelHttp(services, HttpClientName, options.Timeout, new SecretRedactor(setup.Settings.Secrets));
-        var builder = new TelegramMessageBuilder(setup.Name, setup.Settings.Path, options, setup.Templates, logger);
+        var builder = new TelegramMessageBuilder(setup.Name, setup.Settings.Path, options, setup.Templates, logger, setup.PublicUrl);
         return new TelegramChannel(setup.Name, options, builder, new TelegramBotApi(options.ApiUrl, options.BotToken, http), logger);
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Promoter.Channel.Telegram;
 
@@ -21,9 +22,80 @@ internal readonly record struct TextRun(string Text, TextStyle Style = TextStyle
 /// link only ')' and '\' are escaped. Telegram counts its 4,096 (message) and 1,024 (caption) limits after
 /// parsing, on the visible text in UTF-16 code units: <see cref="VisibleLength"/>.
 /// </summary>
-internal static class TelegramMarkup
+internal static partial class TelegramMarkup
 {
     private const string MarkdownReserved = "_*[]()~`>#+-=|{}.!\\";
+
+    // [label](http(s)://…) in a template's plain text: the one piece of markup the templates may write, so that
+    // per-alert links (alert page, silence) cost only their label against the 4,096 / 1,024 visible characters.
+    // The URL stops at whitespace or a parenthesis (the silence filter is URL-encoded, so it holds neither).
+    [GeneratedRegex(@"\[([^\[\]\n]{1,200})\]\((https?://[^\s()]{1,2000})\)")]
+    private static partial Regex LinkSyntax();
+
+    /// <summary>
+    /// The runs of a template's plain text: links written as [label](https://…) become link runs, everything else
+    /// stays plain (and is escaped when rendered); cut so that at most <paramref name="max"/> characters are visible.
+    /// A link that does not fit whole is left out (an ellipsis marks the cut), never cut in its label.
+    /// </summary>
+    public static IReadOnlyList<TextRun> PlainTextWithLinks(string text, int max)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parsed = new List<TextRun>();
+        var at = 0;
+        foreach (Match m in LinkSyntax().Matches(text))
+        {
+            if (!Uri.TryCreate(m.Groups[2].Value, UriKind.Absolute, out var url))
+            {
+                continue;
+            }
+
+            if (m.Index > at)
+            {
+                parsed.Add(new TextRun(text[at..m.Index]));
+            }
+
+            parsed.Add(new TextRun(m.Groups[1].Value, TextStyle.Link, url));
+            at = m.Index + m.Length;
+        }
+
+        if (at < text.Length)
+        {
+            parsed.Add(new TextRun(text[at..]));
+        }
+
+        if (VisibleLength(parsed) <= max)
+        {
+            return parsed;
+        }
+
+        // Cut: the last character left goes to the ellipsis that tells the reader the text goes on.
+        var runs = new List<TextRun>();
+        var room = max - 1;
+        foreach (var run in parsed)
+        {
+            if (run.Text.Length <= room)
+            {
+                runs.Add(run);
+                room -= run.Text.Length;
+                continue;
+            }
+
+            if (run.Style == TextStyle.Plain && room > 0)
+            {
+                var cut = char.IsHighSurrogate(run.Text[room - 1]) ? room - 1 : room;
+                runs.Add(new TextRun(run.Text[..cut]));
+            }
+
+            break;
+        }
+
+        if (max > 0)
+        {
+            runs.Add(new TextRun("…"));
+        }
+
+        return runs;
+    }
 
     public static int VisibleLength(IEnumerable<TextRun> runs) => runs.Sum(r => r.Text.Length);
 

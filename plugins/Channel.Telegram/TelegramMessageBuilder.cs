@@ -7,7 +7,7 @@ using Promoter.Abstractions.Templating;
 namespace Promoter.Channel.Telegram;
 
 /// <summary>What a message says, as plain text: formatting and escaping happen in <see cref="TelegramMarkup"/>.</summary>
-internal sealed record TelegramContent(string Title, string Body, IReadOnlyList<string> Notes, AlertLinks Links);
+internal sealed record TelegramContent(string Title, string Body, IReadOnlyList<string> Notes, AlertLinks Links, string Lang = "en");
 
 /// <summary>
 /// Renders the templates (plain text: the channel escapes it for the parse mode) and lays a message out as
@@ -27,13 +27,17 @@ internal sealed class TelegramMessageBuilder
     private const int MaxNotes = 5;
 
     private readonly string _channel;
+    private readonly TelegramOptions _options;
     private readonly ILogger _logger;
     private readonly ICompiledTemplate? _title;
     private readonly ICompiledTemplate? _text;
+    private readonly Uri? _publicUrl;
 
-    public TelegramMessageBuilder(string channel, string path, TelegramOptions options, ITemplateRenderer templates, ILogger logger)
+    public TelegramMessageBuilder(string channel, string path, TelegramOptions options, ITemplateRenderer templates, ILogger logger, Uri? publicUrl = null)
     {
+        _publicUrl = publicUrl;
         _channel = channel;
+        _options = options;
         _logger = logger;
         _title = Compile(templates, path + ".template.title", options.TitleTemplate, options.TemplateProfile);
         _text = Compile(templates, path + ".template.text", options.TextTemplate, options.TemplateProfile);
@@ -45,7 +49,7 @@ internal sealed class TelegramMessageBuilder
         var title = Render(_title, notification, BuiltInTitle(group)).Trim().ReplaceLineEndings(" ");
         var body = Render(_text, notification, BuiltInText(group)).Trim();
         var notes = notification.Notes.Concat(extraNotes).Where(n => !string.IsNullOrWhiteSpace(n)).ToList();
-        return new TelegramContent(title, body, notes, AlertLinks.For(group));
+        return new TelegramContent(title, body, notes, AlertLinks.For(group), _options.Lang);
     }
 
     /// <summary>The runs of <paramref name="content"/> with its text cut so that the whole fits <paramref name="limit"/>.</summary>
@@ -60,9 +64,10 @@ internal sealed class TelegramMessageBuilder
             tail.Add(new TextRun(Truncate(notes[i].ReplaceLineEndings(" "), MaxNote), TextStyle.Italic));
         }
 
+        var zh = content.Lang == "zh";
         var links = new List<(string Label, Uri? Url)>
         {
-            ("Source", content.Links.Source), ("Silence", content.Links.Silence), ("Alertmanager", content.Links.Alertmanager),
+            (zh ? "查看来源" : "Source", content.Links.Source), (zh ? "静默" : "Silence", content.Links.Silence), ("Alertmanager", content.Links.Alertmanager),
         }.Where(l => l.Url is not null).ToList();
         for (var i = 0; i < links.Count; i++)
         {
@@ -81,7 +86,7 @@ internal sealed class TelegramMessageBuilder
         if (content.Body.Length > 0)
         {
             runs.Add(new TextRun("\n\n"));
-            runs.Add(new TextRun(Truncate(content.Body, limit - fixedLength - 2)));
+            runs.AddRange(TelegramMarkup.PlainTextWithLinks(content.Body, limit - fixedLength - 2));
         }
 
         runs.AddRange(tail);
@@ -121,7 +126,11 @@ internal sealed class TelegramMessageBuilder
 
         try
         {
-            var rendered = template.Render(new TemplateInput(notification.Group) { Images = notification.Images });
+            var rendered = template.Render(new TemplateInput(notification.Group)
+            {
+                Images = notification.Images,
+                Extras = ChatTemplateExtras.For(notification.Group, _options.Lang, _options.TimeZone, _publicUrl, notification.Digest),
+            });
             return string.IsNullOrWhiteSpace(rendered) ? fallback : rendered;
         }
         catch (TemplateException e)

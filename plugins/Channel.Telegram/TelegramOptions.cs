@@ -8,10 +8,13 @@ namespace Promoter.Channel.Telegram;
 /// <summary>The options of a <c>type: telegram</c> channel.</summary>
 internal sealed partial record TelegramOptions
 {
-    public const string DefaultTitleTemplate = "{{ template \"telegram.promoter.title\" . }}";
-    public const string DefaultTextTemplate = "{{ template \"telegram.promoter.text\" . }}";
+    public const string DefaultTitleTemplate = "{{ template \"telegram.promoter.en.title\" . }}";
+    public const string DefaultTextTemplate = "{{ template \"telegram.promoter.en.text\" . }}";
     public const string Html = "HTML";
     public const string MarkdownV2 = "MarkdownV2";
+
+    /// <summary>The built-in templates for a language: telegram.promoter.en.title, telegram.promoter.zh.text, ….</summary>
+    public static string DefaultTemplate(string lang, string part) => $"{{{{ template \"telegram.promoter.{lang}.{part}\" . }}}}";
 
     public required string BotToken { get; init; }
 
@@ -27,6 +30,13 @@ internal sealed partial record TelegramOptions
     public string TitleTemplate { get; init; } = DefaultTitleTemplate;
     public string TextTemplate { get; init; } = DefaultTextTemplate;
     public string TemplateProfile { get; init; } = TemplateProfiles.Alertmanager;
+
+    /// <summary>The language of the default templates: en (the default) or zh.</summary>
+    public string Lang { get; init; } = "en";
+
+    /// <summary>The IANA time zone templates write times in (.Timezone): UTC for en, Asia/Shanghai for zh by default.</summary>
+    public string TimeZone { get; init; } = "UTC";
+
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(15);
 
     // "123456789:AA…": the bot id, a colon and a 35-character secret part (BotFather's format).
@@ -45,7 +55,9 @@ internal sealed partial record TelegramOptions
         var apiUrl = s.GetUrl("api_url") ?? new Uri("https://api.telegram.org/");
         var silent = s.GetBool("disable_notification", false);
         var timeout = s.GetDuration("timeout", TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
-        string title = DefaultTitleTemplate, text = DefaultTextTemplate, profile = TemplateProfiles.Alertmanager;
+        var lang = s.GetChoice("lang", "en", "en", "zh");
+        var timeZone = ChatMentionOptions.ReadTimeZone(s, lang);
+        string title = DefaultTemplate(lang, "title"), text = DefaultTemplate(lang, "text"), profile = TemplateProfiles.Alertmanager;
         if (s.GetSection("template") is { } t)
         {
             title = t.GetString("title") ?? title;
@@ -83,6 +95,8 @@ internal sealed partial record TelegramOptions
             TitleTemplate = title,
             TextTemplate = text,
             TemplateProfile = profile,
+            Lang = lang,
+            TimeZone = timeZone,
             Timeout = timeout,
         };
     }

@@ -12,6 +12,7 @@ public sealed class TelegramPlugin : IPromoterPlugin
     {
         services.AddSingleton<IChannelFactory, TelegramChannelFactory>();
         services.AddSingleton(DefaultTemplates());
+        services.AddSingleton(LanguageTemplates());
 
         // Bot API URLs carry the bot token in their path (/bot<token>/sendPhoto): keep IHttpClientFactory from logging URLs.
         services.AddHttpClient(TelegramChannelFactory.HttpClientName)
@@ -19,12 +20,17 @@ public sealed class TelegramPlugin : IPromoterPlugin
             .RemoveAllLoggers();
     }
 
-    /// <summary>telegram.promoter.title / telegram.promoter.text, shipped as Templates/default.tmpl.</summary>
-    internal static TemplateSource DefaultTemplates()
+    /// <summary>telegram.promoter.title / telegram.promoter.text (the templates of earlier versions), shipped as Templates/default.tmpl.</summary>
+    internal static TemplateSource DefaultTemplates() => Read("default.tmpl");
+
+    /// <summary>telegram.promoter.{en,zh}.{title,text} (chosen by <c>lang:</c>), shipped as Templates/lang.tmpl.</summary>
+    internal static TemplateSource LanguageTemplates() => Read("lang.tmpl");
+
+    private static TemplateSource Read(string file)
     {
-        using var stream = typeof(TelegramPlugin).Assembly.GetManifestResourceStream("Promoter.Channel.Telegram.Templates.default.tmpl")
-                           ?? throw new InvalidOperationException("the default Telegram template is missing from the plugin assembly");
+        using var stream = typeof(TelegramPlugin).Assembly.GetManifestResourceStream("Promoter.Channel.Telegram.Templates." + file)
+                           ?? throw new InvalidOperationException($"the Telegram template {file} is missing from the plugin assembly");
         using var reader = new StreamReader(stream);
-        return new TemplateSource("Channel.Telegram/default.tmpl", reader.ReadToEnd());
+        return new TemplateSource("Channel.Telegram/" + file, reader.ReadToEnd());
     }
 }

@@ -58,6 +58,61 @@ public sealed class ShippedTemplatesTests
         Assert.DoesNotContain("<no value>", text, StringComparison.Ordinal);
     }
 
+    // The extras every chat channel passes (ChatTemplateExtras in the plugins): written out here, as a template sees them.
+    private static string RenderLanguage(string template, string fixture, string lang, string zone, string promoterUrl, int truncated)
+    {
+        var group = AlertmanagerPayload.Parse(File.ReadAllBytes(TestPaths.TestData("alertmanager-0.25", fixture))) with { TruncatedAlerts = truncated };
+        var extras = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["Lang"] = lang, ["Timezone"] = zone, ["PromoterURL"] = promoterUrl, ["TruncatedAlerts"] = truncated,
+        };
+        return Renderer.Value.Compile("test", $"{{{{ template \"{template}\" . }}}}").Render(new TemplateInput(group) { Extras = extras });
+    }
+
+    // Teams, Telegram and Discord's language templates from the built plugins, as the host loads them. The silence
+    // filter is the alert's labels, sorted, as PromQL-quoted matchers, URL-encoded (Go's QueryEscape, + as %20).
+    [Theory]
+    [InlineData("teams", "en", "UTC", "[FIRING:1] HighScrapeDuration", "Started 2026-11-21 22:45:02 UTC", "[Silence](", "[Alert page](https://promoter.example.com/alerts/6b1410b0fcb84541)", "2 more alerts were left out")]
+    [InlineData("teams", "zh", "Asia/Shanghai", "[告警 1] HighScrapeDuration", "开始时间 2026-11-22 06:45:02 CST", "[静默](", "[告警页面](https://promoter.example.com/alerts/6b1410b0fcb84541)", "另有 2 条告警")]
+    [InlineData("telegram", "en", "Europe/Berlin", "🔥 [FIRING:1] HighScrapeDuration", "Started 2026-11-21 23:45:02", "[Silence](", "[Alert page](https://promoter.example.com/alerts/6b1410b0fcb84541)", "2 more alerts were left out")]
+    [InlineData("telegram", "zh", "Asia/Shanghai", "🔥 [告警 1] HighScrapeDuration", "开始时间 2026-11-22 06:45:02 CST", "[静默](", "[告警页面](https://promoter.example.com/alerts/6b1410b0fcb84541)", "另有 2 条告警")]
+    [InlineData("discord", "en", "UTC", "[FIRING:1] HighScrapeDuration", "Started 2026-11-21 22:45:02 UTC (<t:1795301102:R>)", "[Silence](", "[Alert page](https://promoter.example.com/alerts/6b1410b0fcb84541)", "2 more alerts were left out")]
+    [InlineData("discord", "zh", "Asia/Shanghai", "[告警 1] HighScrapeDuration", "开始时间 2026-11-22 06:45:02 CST (<t:1795301102:R>)", "[静默](", "[告警页面](https://promoter.example.com/alerts/6b1410b0fcb84541)", "另有 2 条告警")]
+    public void LanguageTemplates_Firing_TitleTimeSilenceFilterPageAndTruncated(string channel, string lang, string zone, string title, string started,
+        string silence, string page, string truncated)
+    {
+        const string Filter = "http://vm:19093/#/silences/new?filter=%7Balertname%3D%22HighScrapeDuration%22%2Cinstance%3D%22127.0.0.1%3A19090%22%2Cjob%3D%22prometheus%22%2Cseverity%3D%22warning%22%2Cteam%3D%22%E8%BF%90%E7%BB%B4%22%7D)";
+        var text = RenderLanguage($"{channel}.promoter.{lang}.text", "firing-single.json", lang, zone, "https://promoter.example.com", 2);
+
+        Assert.Equal(title, RenderLanguage($"{channel}.promoter.{lang}.title", "firing-single.json", lang, zone, "", 0));
+        Assert.Contains("Scrape of 127.0.0.1:19090 is slow", text, StringComparison.Ordinal);
+        Assert.Contains("scrape took 0.005555609s (threshold 1µs)", text, StringComparison.Ordinal);
+        Assert.Contains(started, text, StringComparison.Ordinal);
+        Assert.Contains(silence + Filter, text, StringComparison.Ordinal);
+        Assert.Contains(page, text, StringComparison.Ordinal);
+        Assert.Contains(truncated, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("<no value>", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("teams")]
+    [InlineData("telegram")]
+    [InlineData("discord")]
+    public void LanguageTemplates_ResolvedWithoutPublicUrl_ResolveTimeNoPageLinkNoTruncatedLine(string channel)
+    {
+        var en = RenderLanguage($"{channel}.promoter.en.text", "resolved.json", "en", "UTC", "", 0);
+        var zh = RenderLanguage($"{channel}.promoter.zh.text", "resolved.json", "zh", "Asia/Shanghai", "", 0);
+
+        Assert.Contains("resolved 2026-11-21 22:45:20 UTC", en, StringComparison.Ordinal);
+        Assert.Contains("恢复时间 2026-11-22 06:45:20 CST", zh, StringComparison.Ordinal);
+        Assert.All(new[] { en, zh }, t =>
+        {
+            Assert.DoesNotContain("/alerts/", t, StringComparison.Ordinal);
+            Assert.DoesNotContain("max_alerts", t, StringComparison.Ordinal);
+            Assert.DoesNotContain("firing", t, StringComparison.Ordinal);
+        });
+    }
+
     [Fact]
     public void DingTalkContent_Firing_MarkdownWithLabelsTimesAndImage()
     {
