@@ -52,6 +52,12 @@ internal sealed partial class AzureBlobImageStore : IImageStore, IImageRetention
     /// <summary>The <c>retention:</c> setting; the host sweeps with it (see <see cref="IImageRetention.Retention"/>).</summary>
     public TimeSpan? Retention => Options.Retention;
 
+    /// <summary>
+    /// The <c>public:</c> setting, or else whether the address links are built on (public_url, or the container's
+    /// own URL) is one a chat service on the internet could reach: Azurite at <c>http://127.0.0.1:10000</c> is not.
+    /// </summary>
+    public bool UrlsArePublic => Options.Public ?? Plugins.Shared.InternetReach.IsReachableFromInternet(Options.PublicUrl ?? _container.Uri);
+
     private static BlobContainerClient CreateContainerClient(AzureBlobStoreOptions o, HttpClient? httpClient)
     {
         var clientOptions = new BlobClientOptions(o.ServiceVersion)
@@ -209,13 +215,13 @@ internal sealed partial class AzureBlobImageStore : IImageStore, IImageRetention
     {
         if (Options.PublicUrl is { } publicUrl)
         {
-            return new StoredImage(blobName, new Uri(publicUrl.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/" + EscapeName(blobName)));
+            return new StoredImage(blobName, new Uri(publicUrl.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/" + EscapeName(blobName))) { IsPublic = UrlsArePublic };
         }
 
         var blob = _container.GetBlobClient(blobName);
         if (Options.Links == AzureBlobLinks.Public)
         {
-            return new StoredImage(blobName, blob.Uri);
+            return new StoredImage(blobName, blob.Uri) { IsPublic = UrlsArePublic };
         }
 
         // A service SAS for this one blob, read only. No start time: a start set from this clock would make the
@@ -227,7 +233,7 @@ internal sealed partial class AzureBlobImageStore : IImageStore, IImageRetention
             BlobName = blobName,
             Resource = "b",
         };
-        return new StoredImage(blobName, blob.GenerateSasUri(sas)) { ExpiresAt = expires };
+        return new StoredImage(blobName, blob.GenerateSasUri(sas)) { ExpiresAt = expires, IsPublic = UrlsArePublic };
     }
 
     private static string EscapeName(string name) => string.Join('/', name.Split('/').Select(Uri.EscapeDataString));

@@ -59,6 +59,9 @@ internal sealed record AzureBlobStoreOptions
     /// <summary>Base URL for public links (a CDN or a custom domain); null for the blob's own URL.</summary>
     public Uri? PublicUrl { get; init; }
 
+    /// <summary>The <c>public:</c> setting; null to judge by the address links are built on.</summary>
+    public bool? Public { get; init; }
+
     public TimeSpan SasExpiry { get; init; } = DefaultSasExpiry;
 
     /// <summary>
@@ -178,6 +181,7 @@ internal sealed record AzureBlobStoreOptions
 
         var create = s.GetBool("create_container", credential != AzureBlobCredential.Sas);
         var publicUrl = s.GetUrl("public_url", fix: "write the public base URL of the container or its CDN, such as https://cdn.example.com/alerts");
+        bool? isPublic = s.Has("public") ? s.GetBool("public", true) : null;
         var canSign = credential == AzureBlobCredential.SharedKey || (credential == AzureBlobCredential.ConnectionString && key is not null);
         var linksText = s.GetChoice("links", publicUrl is null ? "sas" : "public", "sas", "public");
         var links = linksText == "sas" ? AzureBlobLinks.Sas : AzureBlobLinks.Public;
@@ -229,6 +233,7 @@ internal sealed record AzureBlobStoreOptions
             CreateContainer = create,
             Links = links,
             PublicUrl = publicUrl,
+            Public = isPublic,
             SasExpiry = expiry,
             ServiceVersion = serviceVersion,
             Timeout = timeout,

@@ -24,4 +24,7 @@ internal sealed class HostServedImageStore(LocalImageStore inner) : IImageStore,
 
     // Forwarded explicitly: the interface's default (null) would switch the host's sweep off.
     public TimeSpan? Retention => inner.Retention;
+
+    // Forwarded explicitly too: the default (true) would hide that a host on localhost serves links no chat service can fetch.
+    public bool UrlsArePublic => inner.UrlsArePublic;
 }

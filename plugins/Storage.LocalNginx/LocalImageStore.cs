@@ -30,6 +30,9 @@ internal sealed partial class LocalImageStore : IImageStore, IImageRetention, II
     /// <summary>The <c>retention:</c> setting; the host sweeps with it (see <see cref="IImageRetention.Retention"/>).</summary>
     public TimeSpan? Retention => Options.Retention;
 
+    /// <summary>The <c>public:</c> setting, by default whether a public URL (the store's or the host's) is set.</summary>
+    public bool UrlsArePublic => Options.IsPublic;
+
     public async Task<StoredImage> SaveAsync(ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken)
     {
         ImageFormat format;

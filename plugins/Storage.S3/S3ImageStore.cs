@@ -45,6 +45,14 @@ internal sealed partial class S3ImageStore : IImageStore, IImageRetention, IImag
     /// <summary>The <c>retention:</c> setting; the host sweeps with it (see <see cref="IImageRetention.Retention"/>).</summary>
     public TimeSpan? Retention => Options.Retention;
 
+    /// <summary>
+    /// The <c>public:</c> setting, or else whether the address links are built on (public_url, or the endpoint) is one
+    /// a chat service on the internet could reach: MinIO at <c>http://minio:9000</c> is not, so channels that can
+    /// upload charts do so rather than link them.
+    /// </summary>
+    public bool UrlsArePublic => Options.Public ?? Plugins.Shared.InternetReach.IsReachableFromInternet(
+        Options.PublicUrl ?? Options.Endpoint ?? new Uri($"https://s3.{Options.Region}.amazonaws.com/"));
+
     private static AmazonS3Client CreateClient(S3StoreOptions o, IHttpClientFactory? httpClientFactory)
     {
         var config = new AmazonS3Config
@@ -208,12 +216,12 @@ internal sealed partial class S3ImageStore : IImageStore, IImageRetention, IImag
     {
         if (Options.PublicUrl is { } publicUrl)
         {
-            return new StoredImage(key, new Uri(publicUrl.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/" + EscapeKey(key)));
+            return new StoredImage(key, new Uri(publicUrl.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/" + EscapeKey(key))) { IsPublic = UrlsArePublic };
         }
 
         if (!Options.Presign)
         {
-            return new StoredImage(key, DirectUrl(key));
+            return new StoredImage(key, DirectUrl(key)) { IsPublic = UrlsArePublic };
         }
 
         var expires = now + Options.PresignExpiry;
@@ -228,7 +236,7 @@ internal sealed partial class S3ImageStore : IImageStore, IImageRetention, IImag
         try
         {
             var url = await _client.GetPreSignedURLAsync(request).ConfigureAwait(false);
-            return new StoredImage(key, new Uri(url)) { ExpiresAt = expires };
+            return new StoredImage(key, new Uri(url)) { ExpiresAt = expires, IsPublic = UrlsArePublic };
         }
         catch (AmazonClientException e)
         {

@@ -31,6 +31,9 @@ internal sealed record S3StoreOptions
     /// <summary>Base URL for public links (a CDN or a public-read bucket); null to presign or link directly.</summary>
     public Uri? PublicUrl { get; init; }
 
+    /// <summary>The <c>public:</c> setting; null to judge by the address links are built on.</summary>
+    public bool? Public { get; init; }
+
     /// <summary>Whether URLs are presigned GETs (for private buckets) when <see cref="PublicUrl"/> is not set.</summary>
     public bool Presign { get; init; } = true;
 
@@ -81,6 +84,7 @@ internal sealed record S3StoreOptions
         }
 
         var publicUrl = s.GetUrl("public_url", fix: "write the public base URL of the bucket or its CDN, such as https://alerts.oss-cn-beijing.aliyuncs.com");
+        bool? isPublic = s.Has("public") ? s.GetBool("public", true) : null;
         var presign = s.GetBool("presign", publicUrl is null);
         if (presign && publicUrl is not null && s.Has("presign"))
         {
@@ -114,6 +118,7 @@ internal sealed record S3StoreOptions
             ServerSideEncryption = sseText is "" or "none" ? null : ServerSideEncryptionMethod.FindValue(sseText),
             KmsKeyId = kmsKeyId,
             PublicUrl = publicUrl,
+            Public = isPublic,
             Presign = publicUrl is null && presign,
             PresignExpiry = expiry,
             Timeout = timeout,

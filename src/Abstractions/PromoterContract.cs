@@ -8,8 +8,9 @@ namespace Promoter.Abstractions;
 public static class PromoterContract
 {
     /// <summary>The contract version implemented by this build of Promoter.Abstractions.</summary>
-    /// <remarks>1.1 added <see cref="Rendering.IPanelRenderer"/> (dashboard panels on demand).</remarks>
-    public static Version Version { get; } = new(1, 1);
+    /// <remarks>1.1 added <see cref="Rendering.IPanelRenderer"/> (dashboard panels on demand); 1.2 added
+    /// <see cref="Storage.IImageStore.UrlsArePublic"/>.</remarks>
+    public static Version Version { get; } = new(1, 2);
 
     /// <summary>Whether a plugin built against <paramref name="required"/> can run on this contract.</summary>
     public static bool Supports(Version required)

@@ -68,6 +68,24 @@ public sealed class S3ImageStoreTests : IClassFixture<S3Server>
         Assert.Equal(1, _s3.StoredCount(first.Key));
     }
 
+    [Theory]
+    [InlineData(null, false)]   // the test server listens on 127.0.0.1: no chat service can fetch that
+    [InlineData("true", true)]  // the operator says otherwise (a proxy, a chat service on the same network)
+    public async Task SaveAsync_LoopbackEndpoint_LinksMarkedPrivateUnlessSaidPublic(string? publicSetting, bool expected)
+    {
+        var setup = Setup();
+        if (publicSetting is not null)
+        {
+            setup.Set("public", publicSetting);
+        }
+
+        var store = setup.Create(new S3ImageStoreFactory());
+        var stored = await store.SaveAsync(SampleImages.Png(Random.Shared.Next()), "image/png", CancellationToken.None);
+
+        Assert.Equal(expected, stored.IsPublic);
+        Assert.Equal(expected, store.UrlsArePublic);
+    }
+
     [Fact]
     public async Task SaveAsync_Presigned_UrlExpiresAsConfiguredAndServesTheBytes()
     {

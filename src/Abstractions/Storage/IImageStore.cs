@@ -39,6 +39,13 @@ public interface IImageStore
     /// returns the same key.
     /// </summary>
     Task<StoredImage> SaveAsync(ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether chat services on the internet can fetch the URLs this store hands out, known from its settings before
+    /// anything is saved (the same answer <see cref="StoredImage.IsPublic"/> gives for each image). check-config warns
+    /// when a receiver links such private URLs to a chat service that cannot upload instead.
+    /// </summary>
+    bool UrlsArePublic => true;
 }
 
 /// <summary>Optional: a store that can delete old images (retention).</summary>

@@ -23,6 +23,10 @@ internal static class ConfigCommands
         if (runtime is not null)
         {
             CheckChannelTemplates(loaded.Settings, runtime.Templates, diagnostics);
+            foreach (var warning in ConfigWarnings.For(runtime))
+            {
+                stderr.WriteLine("warning: " + warning);
+            }
         }
 
         // After the build, which loads the plugins the file uses: their failures explain its "no plugin handles" errors.

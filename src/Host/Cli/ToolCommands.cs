@@ -4,6 +4,7 @@ using Promoter.Abstractions.Configuration;
 using Promoter.Abstractions.Rendering;
 using Promoter.Host.Configuration;
 using Promoter.Host.Pipeline;
+using Promoter.Host.Web;
 
 namespace Promoter.Host.Cli;
 

@@ -8,9 +8,9 @@ namespace Promoter.Host.Pipeline;
 
 /// <summary>
 /// Draws a group's charts as soon as the group is queued, in parallel with other groups, instead of when its
-/// first delivery's turn comes: deliveries to one channel go strictly in order, and drawing inside that turn
-/// would make every group wait for the charts of all groups before it. Best effort: when the queue is full
-/// or the process restarts, the delivery draws the charts itself (the same per-group gate keeps it to once).
+/// first delivery's turn comes, so that the send is not held up by drawing. Best effort: when the queue is full,
+/// the process restarts or a rate-limited channel will not send the group soon, the delivery draws the charts
+/// itself (the same per-group gate keeps it to once).
 /// </summary>
 /// <remarks>
 /// The queue holds group ids only; the group is read back from the state store when its turn comes. A flood of
@@ -18,7 +18,7 @@ namespace Promoter.Host.Pipeline;
 /// collections and be promoted to the older generations of the managed heap (measured in bench/EndToEnd).
 /// </remarks>
 internal sealed partial class RenderAhead(ChartStage charts, IStateStore store, RuntimeHolder runtimes,
-    ILogger<RenderAhead> logger) : BackgroundService
+    ChannelPacing pacing, TimeProvider time, ILogger<RenderAhead> logger) : BackgroundService
 {
     // Bounded: beyond this many waiting groups, deliveries render on demand. The route is one shared object per
     // receiver and configuration, so an entry costs a few bytes.
@@ -45,6 +45,11 @@ internal sealed partial class RenderAhead(ChartStage charts, IStateStore store, 
         {
             await foreach (var (groupId, route) in _queue.Reader.ReadAllAsync(stoppingToken))
             {
+                if (!SendsSoon(route))
+                {
+                    continue;
+                }
+
                 try
                 {
                     // GetAsync returns at once when a delivery that came first has drawn the charts already.
@@ -66,6 +71,33 @@ internal sealed partial class RenderAhead(ChartStage charts, IStateStore store, 
         {
             // Shutting down.
         }
+    }
+
+    /// <summary>
+    /// Whether a channel of the route may send this group within its next rate window. A robot's backlog in a storm
+    /// sends most groups much later, or only as a line of a digest that charts five of them; drawing every group's
+    /// charts up front would spend the CPU and hold the memory of a thousand renders at once for charts that are
+    /// mostly never shown. Such a group's delivery draws on demand when its slot comes, and at most one window's worth
+    /// of sends per channel (DingTalk: 20) is drawn ahead.
+    /// </summary>
+    private bool SendsSoon(DeliveryRoute route)
+    {
+        var now = time.GetUtcNow();
+        foreach (var channel in route.Channels)
+        {
+            if (channel.Channel.RateLimit is not { } limit)
+            {
+                return true;
+            }
+
+            var schedule = pacing.For(channel.Name, limit);
+            if (!schedule.Overflowing && schedule.Next(now) - now <= limit.Per)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Rendering ahead for group {GroupId} failed: {Error}; its delivery renders on demand")]

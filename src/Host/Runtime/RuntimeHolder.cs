@@ -71,6 +71,11 @@ internal sealed partial class RuntimeHolder(
 
             metrics.SetReload(true, runtime.LoadedAt);
             LogLoaded(logger, loaded.Source, runtime.Settings.Receivers.Count, runtime.Channels.Count);
+            foreach (var warning in ConfigWarnings.For(runtime))
+            {
+                LogConfigWarning(logger, warning.ToString());
+            }
+
             return [];
         }
         finally
@@ -119,6 +124,9 @@ internal sealed partial class RuntimeHolder(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Configuration error: {Error}")]
     private static partial void LogConfigError(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Configuration warning: {Warning}")]
+    private static partial void LogConfigWarning(ILogger logger, string warning);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Configuration {Source} rejected with {Count} error(s); keeping the running configuration: {KeptOld}")]
     private static partial void LogReloadRejected(ILogger logger, string source, int count, bool keptOld);

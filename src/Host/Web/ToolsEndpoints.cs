@@ -123,10 +123,10 @@ internal static class ToolsEndpoints
             try
             {
                 group = body.Data is { ValueKind: System.Text.Json.JsonValueKind.Object } data
-                    ? Pipeline.AlertmanagerPayload.Parse(System.Text.Encoding.UTF8.GetBytes(data.GetRawText()))
+                    ? AlertmanagerPayload.Parse(System.Text.Encoding.UTF8.GetBytes(data.GetRawText()))
                     : SamplePayload.Group;
             }
-            catch (Pipeline.PayloadException e)
+            catch (PayloadException e)
             {
                 return Bad($"data: {e.Message}");
             }

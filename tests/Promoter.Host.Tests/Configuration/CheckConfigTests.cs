@@ -156,3 +156,88 @@ public sealed class DataFlagTests
         Assert.Equal(Path.GetFullPath(expected, baseDir), loaded.Settings.DataDirectory);
     }
 }
+
+public sealed class CheckConfigImageReachTests
+{
+    private const string Ding = "{ type: dingtalk, url: \"https://oapi.dingtalk.com/robot/send?access_token=0123abcd\" }";
+    private const string WeComUpload = "{ type: wecom, url: \"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=0123-abcd\" }";
+    private const string WeComLink = "{ type: wecom, url: \"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=0123-abcd\", images: link }";
+    private const string FeishuNoApp = "{ type: feishu, url: \"https://open.feishu.cn/open-apis/bot/v2/hook/0123-abcd\" }";
+    private const string Hook = "{ type: webhook, url: \"http://127.0.0.1:9/hook\" }";
+    private const string Local = "{ type: local }";
+    private const string LocalWithPublicUrl = "{ type: local, public_url: \"https://img.example.com/saved-images\" }";
+    private const string MinioService = "{ type: s3, endpoint: \"http://minio:9000\", bucket: alerts, force_path_style: true }";
+    private const string MinioLoopbackSaidPublic = "{ type: s3, endpoint: \"http://127.0.0.1:9000\", bucket: alerts, force_path_style: true, public: true }";
+    private const string Oss = "{ type: s3, endpoint: \"https://oss-cn-beijing.aliyuncs.com\", region: cn-beijing, bucket: alerts }";
+    private const string PrivateIpOss = "{ type: s3, endpoint: \"http://10.1.2.3:9000\", bucket: alerts, force_path_style: true }";
+    private const string AzureCluster = "{ type: azure_blob, account_url: \"http://azurite.monitoring.svc:10000/devstoreaccount1\", account_name: devstoreaccount1, account_key: \"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==\", container: alerts }";
+
+    [Theory]
+    [InlineData(Local, Ding, "", true)]
+    [InlineData(LocalWithPublicUrl, Ding, "", false)]
+    [InlineData(Local, Ding, "public_url: https://promoter.example.com\n", false)]
+    [InlineData(MinioService, Ding, "", true)]
+    [InlineData(PrivateIpOss, Ding, "", true)]
+    [InlineData(AzureCluster, Ding, "", true)]
+    [InlineData(MinioLoopbackSaidPublic, Ding, "", false)]
+    [InlineData(Oss, Ding, "", false)]
+    [InlineData(Local, WeComUpload, "", false)]
+    [InlineData(Local, WeComLink, "", true)]
+    [InlineData(Local, FeishuNoApp, "", true)]
+    [InlineData(Local, Hook, "", false)]
+    public void CheckConfig_ChatChannelLinkingStoreUrls_WarnsOnlyWhenTheServiceCannotFetchThem(string store, string channel, string top, bool warns)
+    {
+        var stderr = new StringWriter();
+
+        var code = ConfigCommands.CheckConfig(WriteConfig(top, store, channel, ""), new StringWriter(), stderr);
+
+        Assert.True(code == 0, stderr.ToString());
+        if (warns)
+        {
+            Assert.Contains("warning: ", stderr.ToString(), StringComparison.Ordinal);
+            Assert.Contains("receivers[0].channels[0]: channel 'robot'", stderr.ToString(), StringComparison.Ordinal);
+            Assert.Contains("links charts from store 'charts'", stderr.ToString(), StringComparison.Ordinal);
+            Assert.Contains("(fix: give the store a public_url", stderr.ToString(), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.DoesNotContain("warning: ", stderr.ToString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void CheckConfig_PrivateStoreButNoCharts_NoWarning()
+    {
+        var stderr = new StringWriter();
+
+        var code = ConfigCommands.CheckConfig(WriteConfig("", Local, Ding, "    max_charts: 0\n"), new StringWriter(), stderr);
+
+        Assert.True(code == 0, stderr.ToString());
+        Assert.DoesNotContain("warning: ", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("wecom", WeComLink, "remove 'images: link'")]
+    [InlineData("feishu", FeishuNoApp, "app_id and app_secret_file")]
+    [InlineData("dingtalk", Ding, "DingTalk robots cannot upload images")]
+    public void CheckConfig_PrivateStore_FixNamesTheChannelsOwnWayOut(string type, string channel, string expected)
+    {
+        var stderr = new StringWriter();
+
+        ConfigCommands.CheckConfig(WriteConfig("", Local, channel, ""), new StringWriter(), stderr);
+
+        Assert.Contains($"({type})", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains(expected, stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    private static string WriteConfig(string top, string store, string channel, string receiverExtra)
+    {
+        var file = Path.Combine(TestPaths.NewTempDirectory("promoter-reach"), "promoter.yaml");
+        File.WriteAllText(file, top + $"plugins_dir: \"{Path.Combine(TestPaths.HostBinDirectory, "plugins")}\"\n" +
+            "renderers:\n  prom: { type: prometheus, url: \"http://127.0.0.1:9090\" }\n" +
+            $"stores:\n  charts: {store}\n" +
+            $"channels:\n  robot: {channel}\n" +
+            "receivers:\n  - name: ops\n    renderer: prom\n    store: charts\n    channels: [robot]\n" + receiverExtra);
+        return file;
+    }
+}

@@ -4,6 +4,7 @@ using Promoter.Abstractions.Configuration;
 using Promoter.Abstractions.Templating;
 using Promoter.Host.Cli;
 using Promoter.Host.Pipeline;
+using Promoter.Host.Web;
 using Promoter.Host.Plugins;
 using Promoter.Host.Templates;
 using Promoter.Testing.Infrastructure;

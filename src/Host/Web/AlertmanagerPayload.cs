@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Promoter.Abstractions.Model;
 
-namespace Promoter.Host.Pipeline;
+namespace Promoter.Host.Web;
 
 /// <summary>A webhook body that is not a usable Alertmanager payload; the message names the field.</summary>
 internal sealed class PayloadException(string message) : Exception(message);
