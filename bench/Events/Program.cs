@@ -14,13 +14,6 @@ using Promoter.State.Sqlite;
 var root = FindRoot();
 var events = Arg("--events", 1_000_000);
 var samples = Arg("--samples", 200);
-var host = Path.Combine(root, "src", "Host", "bin", "Release", "net10.0", "promoter.dll");
-if (!File.Exists(host))
-{
-    Console.Error.WriteLine($"Build the host first: dotnet build {Path.Combine(root, "src", "Host")} -c Release");
-    return 1;
-}
-
 // --data DIR keeps the seeded database there and reuses it on the next run (seeding a million rows takes minutes).
 var keep = ArgText("--data");
 var exports = (ArgText("--exports") ?? "csv,ndjson").Split(',', StringSplitOptions.RemoveEmptyEntries);
@@ -41,6 +34,19 @@ if (!File.Exists(db))
 else
 {
     Console.WriteLine($"reusing {db} ({new FileInfo(db).Length / 1048576.0:F0} MiB)");
+}
+
+// --seed-only: build (or keep) the database and stop, so that seeding can run while the host is being built.
+if (args.Contains("--seed-only"))
+{
+    return 0;
+}
+
+var host = Path.Combine(root, "src", "Host", "bin", "Release", "net10.0", "promoter.dll");
+if (!File.Exists(host))
+{
+    Console.Error.WriteLine($"Build the host first: dotnet build {Path.Combine(root, "src", "Host")} -c Release");
+    return 1;
 }
 
 var config = Path.Combine(data, "config.yaml");
@@ -163,6 +169,12 @@ try
 
     latencies.Sort();
     Console.WriteLine($"stream delivery, webhook sent → event read ({samples} samples): p50 {P(latencies, 0.5):F1} ms  p90 {P(latencies, 0.9):F1} ms  p99 {P(latencies, 0.99):F1} ms");
+
+    // 3b. The same to a browser: Chromium holds an EventSource (what the web page does) and the page records when
+    // each event arrives (performance.timeOrigin + performance.now(), the same wall clock as this process).
+    var browserLatencies = await BrowserLatencyAsync(port, template, samples);
+    browserLatencies.Sort();
+    Console.WriteLine($"stream delivery, webhook sent → Chromium EventSource event ({samples} samples): p50 {P(browserLatencies, 0.5):F1} ms  p90 {P(browserLatencies, 0.9):F1} ms  p99 {P(browserLatencies, 0.99):F1} ms");
     var rss = File.ReadAllLines($"/proc/{promoter.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))?.Split(':')[1].Trim();
     Console.WriteLine($"Promoter peak RSS (VmHWM): {rss}");
 }
@@ -256,6 +268,57 @@ static void Seed(string db, int events)
     }
 
     tx.Commit();
+}
+
+static async Task<List<double>> BrowserLatencyAsync(int port, string template, int samples)
+{
+    var chromium = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists)
+        ?? throw new InvalidOperationException("chromium is not installed: apt-get install chromium");
+    using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+    await using var browser = await playwright.Chromium.LaunchAsync(new Microsoft.Playwright.BrowserTypeLaunchOptions
+    {
+        ExecutablePath = chromium,
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+    });
+    var page = await browser.NewPageAsync();
+    // Any document of Promoter's origin will do: the stream is same-origin, as for the web page.
+    await page.GotoAsync($"http://127.0.0.1:{port}/ui/app.css");
+    await page.EvaluateAsync("""
+        url => {
+          window.__arrivals = {};
+          window.__open = false;
+          const es = new EventSource(url);
+          es.onopen = () => { window.__open = true; };
+          es.addEventListener('alert', (e) => {
+            const at = performance.timeOrigin + performance.now();
+            window.__arrivals[JSON.parse(e.data).fingerprint] = at;
+          });
+        }
+        """, "/api/v1/events/stream?receiver=r2");
+    await page.WaitForFunctionAsync("() => window.__open === true");
+    using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+    var latencies = new List<double>();
+    for (var i = 0; i < samples + 10; i++)
+    {
+        var marker = $"chrom{i:D11}";
+        var body = template.Replace("6b1410b0fcb84541", marker, StringComparison.Ordinal)
+            .Replace("{}:{alertname=\\\"HighScrapeDuration\\\"}", $"browser-{i}", StringComparison.Ordinal);
+        var sent = (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var posted = await http.PostAsync("webhook/r2", content);
+        posted.EnsureSuccessStatusCode();
+        var arrived = await page.WaitForFunctionAsync("m => window.__arrivals[m]", marker,
+            new Microsoft.Playwright.PageWaitForFunctionOptions { PollingInterval = 5, Timeout = 30_000 });
+        if (i >= 10)
+        {
+            latencies.Add(await arrived.JsonValueAsync<double>() - sent);
+        }
+
+        await Task.Delay(20);
+    }
+
+    return latencies;
 }
 
 static double P(List<double> sorted, double q) => sorted[Math.Min(sorted.Count - 1, (int)Math.Floor(q * sorted.Count))];

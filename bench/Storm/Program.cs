@@ -28,7 +28,7 @@ await using (var publish = ChildProcess.Start("dotnet",
     ["publish", Path.Combine(TestPaths.RepositoryRoot, "src", "Host", "Promoter.Host.csproj"), "-c", "Release", "-o", published, "-nologo", "-v", "quiet", "-clp:ErrorsOnly"],
     TestPaths.RepositoryRoot))
 {
-    if (await publish.WaitForExitAsync(TimeSpan.FromMinutes(15)) != 0)
+    if (await publish.WaitForExitAsync(TimeSpan.FromMinutes(40)) != 0)
     {
         Console.Error.WriteLine(publish.Output);
         return 1;

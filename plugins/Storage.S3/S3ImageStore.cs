@@ -15,9 +15,11 @@ namespace Promoter.Storage.S3;
 /// <summary>
 /// Keeps images in an S3-compatible bucket under <c>&lt;prefix&gt;/yyyy/MM/dd/&lt;sha256&gt;.png</c>. The date
 /// is the day the image was saved (UTC), so a bucket lifecycle rule or the retention sweep can expire whole
-/// days; the same image saved again on the same day is found by HEAD and not uploaded again.
+/// days; the same image saved again on the same day is found by HEAD and not uploaded again. It reads images back
+/// (<see cref="IImageReader"/>) with its own credentials: presigned links last at most 7 days, the host's history
+/// 30, so history pages serve older charts through Promoter, and channels that upload get the bytes after a restart.
 /// </summary>
-internal sealed partial class S3ImageStore : IImageStore, IImageRetention, IDisposable
+internal sealed partial class S3ImageStore : IImageStore, IImageRetention, IImageReader, IDisposable
 {
     // Keys known to exist, so that a chart saved for every alert of a group costs one HEAD, not one per alert.
     private const int KnownKeysLimit = 4096;
@@ -254,6 +256,48 @@ internal sealed partial class S3ImageStore : IImageStore, IImageRetention, IDisp
     }
 
     private static string EscapeKey(string key) => string.Join('/', key.Split('/').Select(Uri.EscapeDataString));
+
+    public async Task<byte[]?> ReadAsync(string key, CancellationToken cancellationToken)
+    {
+        // Only keys this store hands out: nothing else in the bucket can be read through the host.
+        var prefix = Options.Prefix.Length == 0 ? "" : Options.Prefix + "/";
+        if (key is null || !key.StartsWith(prefix, StringComparison.Ordinal) || !StoredKey().IsMatch(key[prefix.Length..]))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = Options.Bucket, Key = key }, cancellationToken)
+                .ConfigureAwait(false);
+            if (response.ContentLength < 0 || response.ContentLength > Options.MaxBytes)
+            {
+                return null;
+            }
+
+            // Bounded by max_size whatever the service says the length is: read at most one byte more than it.
+            var buffer = new byte[response.ContentLength];
+            var read = 0;
+            int n;
+            while (read < buffer.Length && (n = await response.ResponseStream.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                read += n;
+            }
+
+            return read == buffer.Length ? buffer : null;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            // Deleted by retention or a bucket lifecycle rule: the caller says the chart is no longer kept.
+            return null;
+        }
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException or TimeoutException)
+        {
+            var error = S3ErrorTranslator.Translate(e, _name, Options, "read an image back");
+            S3StoreLog.Failed(_logger, _name, error.Message);
+            throw error;
+        }
+    }
 
     public async Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {

@@ -3,7 +3,7 @@ namespace Promoter.State;
 /// <summary>
 /// The alert history read as a stream of events, for the events API, its Server-Sent Events stream, the
 /// alert-quality report and the web page; plus the one write the page makes (re-send a failed delivery).
-/// Kept apart from <see cref="IStateStore"/> so that the outbox's consumers never see it.
+/// A role of <see cref="IStateStore"/> of its own, so that the outbox's consumers never see it.
 /// </summary>
 public interface IAlertEvents
 {

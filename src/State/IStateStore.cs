@@ -3,19 +3,37 @@ using Promoter.Abstractions.Model;
 namespace Promoter.State;
 
 /// <summary>
-/// The durable state behind the delivery promise: once the webhook answers 200, the group and one delivery per
-/// channel are on disk (the outbox); workers claim due deliveries, record outcomes, and every alert notification
-/// is kept as history. All times are stored in UTC with millisecond precision, except the alerts' own
-/// startsAt/endsAt, which keep the offset they arrived with.
+/// The durable state behind the delivery promise, as one object playing every role: the outbox
+/// (<see cref="IOutbox"/>), the rendered charts (<see cref="IRenderedCharts"/>), the alert history
+/// (<see cref="IAlertHistory"/>, and <see cref="IAlertEvents"/> read as events). Consumers take only the role they
+/// use; the host registers the one store under each. All times are stored in UTC with millisecond precision,
+/// except the alerts' own startsAt/endsAt, which keep the offset they arrived with.
 /// </summary>
-public interface IStateStore : IAsyncDisposable
+public interface IStateStore : IOutbox, IRenderedCharts, IAlertHistory, IAlertEvents, IAsyncDisposable
 {
     /// <summary>Creates or migrates the schema and sets the journal mode. Call once before anything else.</summary>
     Task InitializeAsync(CancellationToken ct);
 
     /// <summary>
-    /// Clears every lease. Call on startup before any worker runs: in a single process owning the database no
-    /// earlier worker can still be alive, so deliveries it had claimed become claimable at once.
+    /// Whether the store can be used right now (readiness): a round trip to a database server, or for an embedded
+    /// file true once initialised. Never throws; the reason comes back as text.
+    /// </summary>
+    Task<StoreHealth> CheckHealthAsync(CancellationToken ct);
+}
+
+/// <param name="Problem">Why the store cannot be used, without secrets; null when healthy.</param>
+public sealed record StoreHealth(bool Healthy, string? Problem);
+
+/// <summary>
+/// The outbox: once the webhook answers 200, the group and one delivery per channel are stored; workers claim due
+/// deliveries, record outcomes, reschedule or defer them.
+/// </summary>
+public interface IOutbox
+{
+    /// <summary>
+    /// Clears the leases no live worker can hold. Call on startup before any worker runs. The SQLite store clears
+    /// every lease (one process owns the file, so no earlier worker is alive); the PostgreSQL store clears none, since
+    /// other replicas may be working: a dead replica's leases run out by themselves.
     /// </summary>
     /// <returns>How many leases were cleared.</returns>
     Task<int> RecoverAsync(CancellationToken ct);
@@ -71,13 +89,13 @@ public interface IStateStore : IAsyncDisposable
     /// <summary>The message id of the latest successful delivery to <paramref name="channel"/> for the group key
     /// (Slack updates and threads), or null.</summary>
     Task<string?> GetLastMessageIdAsync(string channel, string groupKey, CancellationToken ct);
+    /// <summary>Counts of the outbox by state and channel, for metrics and the operations page.</summary>
+    Task<QueueStats> GetQueueStatsAsync(DateTimeOffset now, CancellationToken ct);
+}
 
-    /// <summary>
-    /// The group as accepted (with the receiver it was routed to), or null when no such group is kept or it cannot
-    /// be read. Lets work queued in memory carry only the id, so a flood of webhooks is held once, on disk.
-    /// </summary>
-    Task<AlertGroup?> GetGroupAsync(long groupId, CancellationToken ct);
-
+/// <summary>The charts rendered for a group, saved once so that every channel shows the same ones.</summary>
+public interface IRenderedCharts
+{
     /// <summary>The images rendered for a group, or null when none were saved yet.</summary>
     Task<IReadOnlyList<StoredGroupImage>?> GetGroupImagesAsync(long groupId, CancellationToken ct);
 
@@ -91,6 +109,16 @@ public interface IStateStore : IAsyncDisposable
     /// <returns>What is saved now: this call's images, or the earlier save that won.</returns>
     Task<RenderedGroup> SaveGroupImagesAsync(long groupId, IReadOnlyList<StoredGroupImage> images, IReadOnlyList<string> notes,
         CancellationToken ct);
+}
+
+/// <summary>The groups as accepted and every alert notification, kept until retention prunes them.</summary>
+public interface IAlertHistory
+{
+    /// <summary>
+    /// The group as accepted (with the receiver it was routed to), or null when no such group is kept or it cannot
+    /// be read. Lets work queued in memory carry only the id, so a flood of webhooks is held once, on disk.
+    /// </summary>
+    Task<AlertGroup?> GetGroupAsync(long groupId, CancellationToken ct);
 
     /// <summary>The latest known state of each alert (per fingerprint and receiver), newest first.</summary>
     Task<IReadOnlyList<AlertRecord>> QueryAlertsAsync(AlertQuery query, CancellationToken ct);
@@ -98,8 +126,6 @@ public interface IStateStore : IAsyncDisposable
     /// <summary>Every notification that carried the alert, in arrival order, with the deliveries of those groups;
     /// null when the fingerprint is unknown.</summary>
     Task<AlertHistory?> GetAlertHistoryAsync(string fingerprint, CancellationToken ct);
-
-    Task<QueueStats> GetQueueStatsAsync(DateTimeOffset now, CancellationToken ct);
 
     /// <summary>
     /// Deletes groups received before <paramref name="olderThan"/> whose deliveries are all finished, with their

@@ -42,26 +42,29 @@ public sealed class DeploymentFilesTests
         await Task.CompletedTask;
     }
 
-    [Fact]
-    public async Task KubernetesConfigMap_PromoterCheckConfig_Succeeds()
+    [Theory]
+    [InlineData("kubernetes")]
+    [InlineData("kubernetes-replicas")]
+    public async Task KubernetesConfigMap_PromoterCheckConfig_Succeeds(string variant)
     {
         var published = await PublishedPromoter.GetFolderAsync();
         var dir = TestPaths.NewTempDirectory("promoter-configmap");
         var secrets = Path.Combine(dir, "secrets");
         Directory.CreateDirectory(secrets);
-        foreach (var (key, value) in SecretStringData())
+        foreach (var (key, value) in SecretStringData(variant))
         {
             await File.WriteAllTextAsync(Path.Combine(secrets, key), value);
         }
 
-        var config = ConfigMapConfig().Replace("/etc/promoter/secrets/", secrets + "/", StringComparison.Ordinal)
+        var config = ConfigMapConfig(variant).Replace("/etc/promoter/secrets/", secrets + "/", StringComparison.Ordinal)
             .Replace("/var/lib/promoter", Path.Combine(dir, "data"), StringComparison.Ordinal);
         var path = Path.Combine(dir, "config.yaml");
         await File.WriteAllTextAsync(path, config);
 
         await using var check = ChildProcess.Start("dotnet", [Path.Combine(published, "promoter.dll"), "check-config", path], dir);
         var exit = await check.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        Assert.True(exit == 0, $"promoter check-config rejected deploy/kubernetes/configmap.yaml:\n{check.Output}");
+        Assert.True(exit == 0, $"promoter check-config rejected deploy/{variant}/configmap.yaml:\n{check.Output}");
+        Assert.DoesNotContain("a local image store with state on PostgreSQL", check.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -83,15 +86,34 @@ public sealed class DeploymentFilesTests
         Assert.Contains("runAsUser: 10001", deployment, StringComparison.Ordinal);
     }
 
-    private static string ConfigMapConfig()
+    [Fact]
+    public void KubernetesReplicas_ThreeReplicasOnPostgresWithBudgetAndReadiness()
     {
-        var root = LoadYaml(Deploy("kubernetes", "configmap.yaml"));
+        var deployment = File.ReadAllText(Deploy("kubernetes-replicas", "deployment.yaml"));
+        Assert.Contains("replicas: 3", deployment, StringComparison.Ordinal);
+        Assert.Contains("path: /-/ready", deployment, StringComparison.Ordinal);
+        Assert.DoesNotContain("persistentVolumeClaim", deployment, StringComparison.Ordinal);
+        Assert.Contains("minAvailable: 2", File.ReadAllText(Deploy("kubernetes-replicas", "pdb.yaml")), StringComparison.Ordinal);
+        var config = ConfigMapConfig("kubernetes-replicas");
+        Assert.Contains("postgres: \"Host=promoter-postgres.monitoring.svc", config, StringComparison.Ordinal);
+        Assert.Contains("type: s3", config, StringComparison.Ordinal);
+        var kustomization = File.ReadAllText(Deploy("kubernetes-replicas", "kustomization.yaml"));
+        foreach (var file in new[] { "configmap.yaml", "secret.yaml", "postgres.yaml", "deployment.yaml", "pdb.yaml", "service.yaml" })
+        {
+            Assert.Contains(file, kustomization, StringComparison.Ordinal);
+            Assert.True(File.Exists(Deploy("kubernetes-replicas", file)), file);
+        }
+    }
+
+    private static string ConfigMapConfig(string variant = "kubernetes")
+    {
+        var root = LoadYaml(Deploy(variant, "configmap.yaml"));
         return ((YamlScalarNode)((YamlMappingNode)root["data"])["config.yaml"]).Value!;
     }
 
-    private static IEnumerable<(string Key, string Value)> SecretStringData()
+    private static IEnumerable<(string Key, string Value)> SecretStringData(string variant = "kubernetes")
     {
-        var root = LoadYaml(Deploy("kubernetes", "secret.yaml"));
+        var root = LoadYaml(Deploy(variant, "secret.yaml"));
         return ((YamlMappingNode)root["stringData"]).Children
             .Select(p => (((YamlScalarNode)p.Key).Value!, ((YamlScalarNode)p.Value).Value!));
     }

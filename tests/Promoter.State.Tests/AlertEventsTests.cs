@@ -1,15 +1,21 @@
+using Promoter.Testing.Infrastructure;
+
 namespace Promoter.State.Tests;
 
-/// <summary>IAlertEvents on SQLite: events by cursor, the quality report's arithmetic, re-queueing a failed delivery.</summary>
-public sealed class AlertEventsTests
+/// <summary>IAlertEvents on SQLite and PostgreSQL: events by cursor, the quality report's arithmetic, re-queueing a failed delivery.</summary>
+/// <summary>The alertevents contract: run against SQLite and PostgreSQL (see the subclasses at the end).</summary>
+public abstract class AlertEventsTests
 {
+    /// <summary>A fresh, initialised store of the engine under test.</summary>
+    protected abstract Task<TempStore> CreateStoreAsync();
+
     private static readonly CancellationToken None = CancellationToken.None;
     private static readonly DateTimeOffset T0 = TempStore.T0;
 
     [Fact]
     public async Task ReadEvents_FiltersAndCursor_EveryMatchOnceWithRepeatsMarked()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var start = T0.AddMinutes(-10);
         await t.EnqueueAsync(Groups.Firing("A", "fp-a", start), T0, "c");
         await t.EnqueueAsync(Groups.Firing("B", "fp-b", start, receiver: "other"), T0.AddMinutes(1), "c");
@@ -32,7 +38,7 @@ public sealed class AlertEventsTests
     [Fact]
     public async Task QualityReport_FlappingAlertWithFailedDelivery_CountsFiringsMedianFlapsAndFailedShare()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         // fp-1: fires 10 min, resolves; fires again 3 min later for 20 min (a flap with a 5m gap); fp-2 fires 1 h, open.
         var s1 = T0;
         await t.EnqueueAsync(Groups.Firing("Load", "fp-1", s1), s1, "ok", "bad");
@@ -71,7 +77,7 @@ public sealed class AlertEventsTests
     [Fact]
     public async Task RequeueFailedDelivery_Failed_PendingAgainWithFreshAttemptsAndKeptError()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         await t.EnqueueAsync(Groups.Firing("A", "fp-a", T0), T0, "c");
         var claimed = Assert.Single(await t.Store.ClaimDueAsync(1, T0, TimeSpan.FromMinutes(1), "w", None));
         await t.Store.MarkFailedAsync(claimed.DeliveryId, 3, "InvalidRequest", "HTTP 400", T0.AddSeconds(1), None);
@@ -90,7 +96,7 @@ public sealed class AlertEventsTests
     [Fact]
     public async Task RecentGroupsAndPayload_Receiver_NewestFirstWithRawBody()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var a = await t.EnqueueAsync(Groups.Firing("A", "fp-a", T0), T0, "c");
         var b = await t.EnqueueAsync(Groups.Firing("B", "fp-b", T0), T0.AddMinutes(1), "c");
 
@@ -100,4 +106,15 @@ public sealed class AlertEventsTests
         Assert.Equal("{}", await t.Store.GetGroupPayloadAsync(a.GroupId, None));
         Assert.Null(await t.Store.GetGroupPayloadAsync(999, None));
     }
+}
+
+public sealed class SqliteAlertEventsTests : AlertEventsTests
+{
+    protected override Task<TempStore> CreateStoreAsync() => TempStore.CreateAsync();
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresAlertEventsTests(PostgresServer server) : AlertEventsTests
+{
+    protected override Task<TempStore> CreateStoreAsync() => TempStore.CreatePostgresAsync(server);
 }

@@ -1,9 +1,14 @@
 using Promoter.Abstractions.Model;
+using Promoter.Testing.Infrastructure;
 
 namespace Promoter.State.Tests;
 
-public sealed class DedupeTests
+/// <summary>The dedupe contract: run against SQLite and PostgreSQL (see the subclasses at the end).</summary>
+public abstract class DedupeTests
 {
+    /// <summary>A fresh, initialised store of the engine under test.</summary>
+    protected abstract Task<TempStore> CreateStoreAsync();
+
     private static readonly DateTimeOffset Start = new(2026, 11, 21, 22, 45, 2, 568, TimeSpan.Zero);
 
     private static AlertGroup TwoAlerts() => Groups.Firing("A", "f1", Start) with
@@ -95,7 +100,7 @@ public sealed class DedupeTests
     [InlineData(3600, false)]
     public async Task Enqueue_SameKeyAgain_DuplicateOnlyInsideWindow(int secondsLater, bool duplicate)
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var first = await t.EnqueueAsync(TwoAlerts(), TempStore.T0, "C");
 
         var again = await t.EnqueueAsync(TwoAlerts(), TempStore.T0.AddSeconds(secondsLater), "C");
@@ -111,7 +116,7 @@ public sealed class DedupeTests
     [Fact]
     public async Task Enqueue_ZeroWindow_NeverDuplicate()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var g = TwoAlerts();
         var request = new NewGroup(g, "{}", ["C"], TempStore.T0, DedupeKey.Compute(g), TimeSpan.Zero);
 
@@ -120,4 +125,15 @@ public sealed class DedupeTests
 
         Assert.False(again.Duplicate);
     }
+}
+
+public sealed class SqliteDedupeTests : DedupeTests
+{
+    protected override Task<TempStore> CreateStoreAsync() => TempStore.CreateAsync();
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresDedupeTests(PostgresServer server) : DedupeTests
+{
+    protected override Task<TempStore> CreateStoreAsync() => TempStore.CreatePostgresAsync(server);
 }

@@ -1,15 +1,21 @@
+using Promoter.Testing.Infrastructure;
+
 namespace Promoter.State.Tests;
 
-public sealed class HistoryTests
+/// <summary>The history contract: run against SQLite and PostgreSQL (see the subclasses at the end).</summary>
+public abstract class HistoryTests
 {
+    /// <summary>A fresh, initialised store of the engine under test.</summary>
+    protected abstract Task<TempStore> CreateStoreAsync(bool fast = false);
+
     private static readonly CancellationToken None = CancellationToken.None;
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
     private static readonly DateTimeOffset Start = TempStore.T0.AddMinutes(-3).ToOffset(TimeSpan.FromHours(8));
 
     /// <summary>HighLoad fires (delivered to slack, dingtalk fails), repeats, resolves; DiskFull fires for team-b.</summary>
-    private static async Task<TempStore> ScenarioAsync()
+    private async Task<TempStore> ScenarioAsync()
     {
-        var t = await TempStore.CreateAsync();
+        var t = await CreateStoreAsync();
         await t.EnqueueAsync(Groups.Firing("HighLoad", "fp-load", Start), TempStore.T0, "slack", "dingtalk");
         foreach (var c in await t.Store.ClaimDueAsync(10, TempStore.T0, Lease, "w", None))
         {
@@ -63,7 +69,7 @@ public sealed class HistoryTests
     public async Task History_SameAlertTwoReceivers_OneRecordEachAndRepeatsPerReceiver()
     {
         // A route with `continue: true` sends the same alert to two receivers.
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         await t.EnqueueAsync(Groups.Firing("A", "fp", Start, receiver: "ops"), TempStore.T0, "slack");
         await t.EnqueueAsync(Groups.Firing("A", "fp", Start, receiver: "dba"), TempStore.T0.AddSeconds(1), "mail");
         await t.EnqueueAsync(Groups.Firing("A", "fp", Start, receiver: "ops"), TempStore.T0.AddHours(4), "slack");
@@ -130,7 +136,7 @@ public sealed class HistoryTests
     [Fact]
     public async Task QueryAlerts_UnknownStatus_ClearError()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
 
         var ex = await Assert.ThrowsAsync<ArgumentException>(() =>
             t.Store.QueryAlertsAsync(new AlertQuery(Status: "active"), None));
@@ -160,7 +166,7 @@ public sealed class HistoryTests
     [Fact]
     public async Task GetQueueStats_Empty_ZeroAge()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
 
         var stats = await t.Store.GetQueueStatsAsync(TempStore.T0, None);
 
@@ -200,10 +206,7 @@ public sealed class HistoryTests
     public async Task Prune_MoreThanOneBatch_AllFinishedDeleted()
     {
         // NORMAL: 2400 fsyncs would only slow the test down; durability is not what it checks.
-        await using var t = await TempStore.CreateAsync(new Sqlite.SqliteStateStoreOptions
-        {
-            Durability = Sqlite.SqliteDurability.Normal,
-        });
+        await using var t = await CreateStoreAsync(fast: true);
         for (var i = 0; i < 1200; i++)
         {
             await t.EnqueueAsync(Groups.Firing("A" + i, "f" + i, Start), TempStore.T0, "C" + i);
@@ -220,4 +223,18 @@ public sealed class HistoryTests
         Assert.Equal(1199, await t.Store.PruneAsync(TempStore.T0.AddDays(1), None));
         Assert.NotNull(await t.Store.GetAlertHistoryAsync("f7", None));
     }
+}
+
+public sealed class SqliteHistoryTests : HistoryTests
+{
+    // fast: synchronous=NORMAL, for tests that write thousands of rows and do not check durability.
+    protected override Task<TempStore> CreateStoreAsync(bool fast = false) => TempStore.CreateAsync(fast
+        ? new Sqlite.SqliteStateStoreOptions { Durability = Sqlite.SqliteDurability.Normal }
+        : null);
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresHistoryTests(PostgresServer server) : HistoryTests
+{
+    protected override Task<TempStore> CreateStoreAsync(bool fast = false) => TempStore.CreatePostgresAsync(server);
 }

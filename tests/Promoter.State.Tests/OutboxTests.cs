@@ -1,14 +1,20 @@
+using Promoter.Testing.Infrastructure;
+
 namespace Promoter.State.Tests;
 
-public sealed class OutboxTests
+/// <summary>The outbox contract: run against SQLite and PostgreSQL (see the subclasses at the end).</summary>
+public abstract class OutboxTests
 {
+    /// <summary>A fresh, initialised store of the engine under test.</summary>
+    protected abstract Task<TempStore> CreateStoreAsync();
+
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Fact]
     public async Task EnqueueClaimSucceed_OneGroupTwoChannels_EachChannelDeliveredOnce()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var group = Groups.Firing("HighLoad", "aaaa", TempStore.T0);
         var queued = await t.EnqueueAsync(group, TempStore.T0, "dingtalk", "slack");
         Assert.False(queued.Duplicate);
@@ -42,7 +48,7 @@ public sealed class OutboxTests
     [Fact]
     public async Task GetGroup_Enqueued_ReadBackAsAcceptedAndUnknownIdIsNull()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var group = Groups.Firing("HighLoad", "aaaa", TempStore.T0);
         var queued = await t.EnqueueAsync(group, TempStore.T0, "dingtalk");
 
@@ -55,7 +61,7 @@ public sealed class OutboxTests
     [Fact]
     public async Task Enqueue_SameChannelListedTwice_OneDelivery()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "slack", "slack");
 
         var claimed = await t.Store.ClaimDueAsync(10, TempStore.T0, Lease, "w1", None);
@@ -66,7 +72,7 @@ public sealed class OutboxTests
     [Fact]
     public async Task ClaimDue_TwoGroupsForOneChannel_NeitherWaitsForTheOther()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var first = await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C", "D");
         var second = await t.EnqueueAsync(Groups.Firing("B", "b1", TempStore.T0), TempStore.T0.AddSeconds(1), "C", "E");
 
@@ -80,7 +86,7 @@ public sealed class OutboxTests
     [Fact]
     public async Task ClaimDue_FiringThenResolvedOfOneGroup_ResolvedWaitsUntilFiringFinishes()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var firing = await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C", "D");
         var resolved = await t.EnqueueAsync(Groups.Resolved("A", "a1", TempStore.T0, TempStore.T0.AddSeconds(1)), TempStore.T0.AddSeconds(1), "C", "E");
         var other = await t.EnqueueAsync(Groups.Firing("B", "b1", TempStore.T0), TempStore.T0.AddSeconds(1), "C");
@@ -108,7 +114,7 @@ public sealed class OutboxTests
     [Fact]
     public async Task ClaimBacklog_ChannelWithDeferredAndInFlightWork_TakesWhatNoWorkerHoldsAndKeepsGroupOrder()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var inFlight = await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C");
         var behindInFlight = await t.EnqueueAsync(Groups.Resolved("A", "a1", TempStore.T0, TempStore.T0.AddSeconds(1)), TempStore.T0.AddSeconds(1), "C");
         var deferred = await t.EnqueueAsync(Groups.Firing("B", "b1", TempStore.T0), TempStore.T0.AddSeconds(1), "C");
@@ -134,7 +140,7 @@ public sealed class OutboxTests
     [Fact]
     public async Task Defer_ClaimedDelivery_NotDueUntilThenAndAttemptsAndErrorUntouched()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C");
         var first = Assert.Single(await t.Store.ClaimDueAsync(1, TempStore.T0, Lease, "w1", None));
         await t.Store.RescheduleAsync(first.DeliveryId, 1, TempStore.T0.AddSeconds(1), "HTTP 503", null, None);
@@ -152,7 +158,7 @@ public sealed class OutboxTests
     [Fact]
     public async Task ClaimDue_ManyDue_AtMostMaxOldestFirst()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         for (var i = 0; i < 5; i++)
         {
             await t.EnqueueAsync(Groups.Firing("A" + i, "f" + i, TempStore.T0), TempStore.T0, "ch" + i);
@@ -169,7 +175,7 @@ public sealed class OutboxTests
     [InlineData(600, true)]
     public async Task ClaimDue_LeaseOfDeadWorker_ClaimableOnlyWhenExpired(int secondsLater, bool claimable)
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C");
         var dead = Assert.Single(await t.Store.ClaimDueAsync(1, TempStore.T0, Lease, "dead-worker", None));
 
@@ -181,9 +187,17 @@ public sealed class OutboxTests
     [Fact]
     public async Task Recover_AfterRestart_LeasesClearedAndClaimableAtOnce()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C", "D");
         await t.Store.ClaimDueAsync(10, TempStore.T0, Lease, "old-process", None);
+        if (t.IsPostgres)
+        {
+            // Other replicas may be alive: PostgreSQL's recovery clears nothing, the leases run out by themselves.
+            Assert.Equal(0, await t.Store.RecoverAsync(None));
+            Assert.Empty(await t.Store.ClaimDueAsync(10, TempStore.T0, Lease, "new-process", None));
+            Assert.Equal(2, (await t.Store.ClaimDueAsync(10, TempStore.T0 + Lease, Lease, "new-process", None)).Count);
+            return;
+        }
 
         Assert.Equal(2, await t.Store.RecoverAsync(None));
 
@@ -193,7 +207,7 @@ public sealed class OutboxTests
     [Fact]
     public async Task ReleaseLeases_OneOwner_OnlyItsDeliveriesFreed()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C");
         await t.EnqueueAsync(Groups.Firing("B", "b1", TempStore.T0), TempStore.T0, "D");
         var c = Assert.Single(await t.Store.ClaimDueAsync(1, TempStore.T0, Lease, "w1", None));
@@ -211,7 +225,7 @@ public sealed class OutboxTests
     [InlineData(30, true)]
     public async Task Reschedule_NextAttemptInFuture_ClaimableFromThen(int secondsLater, bool claimable)
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C");
         var first = Assert.Single(await t.Store.ClaimDueAsync(1, TempStore.T0, Lease, "w1", None));
         await t.Store.RescheduleAsync(first.DeliveryId, 1, TempStore.T0.AddSeconds(30), "HTTP 503", "part-2", None);
@@ -233,7 +247,7 @@ public sealed class OutboxTests
     [Fact]
     public async Task MarkSucceeded_AfterAnotherWorkerFinished_FirstOutcomeKept()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C");
         var c = Assert.Single(await t.Store.ClaimDueAsync(1, TempStore.T0, Lease, "w1", None));
         await t.Store.MarkFailedAsync(c.DeliveryId, 1, "Auth", "token rejected", TempStore.T0, None);
@@ -251,7 +265,7 @@ public sealed class OutboxTests
     [Fact]
     public async Task ClaimDue_ConcurrentWorkers_EachDeliveryClaimedOnce()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         for (var i = 0; i < 40; i++)
         {
             await t.EnqueueAsync(Groups.Firing("A" + i, "f" + i, TempStore.T0), TempStore.T0, "ch" + (i % 8), "x" + i);
@@ -284,7 +298,7 @@ public sealed class OutboxTests
     [Fact]
     public async Task Enqueue_ManyConcurrentWithOneBroken_OthersCommittedBrokenOneRolledBackWhole()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var good = Enumerable.Range(0, 40).Select(i => Groups.Firing("A" + i, "f" + i, TempStore.T0)).ToList();
         // Fails half way through its intake (after the group and delivery rows, at the history row).
         var broken = Groups.Firing("Broken", "x", TempStore.T0);
@@ -308,18 +322,11 @@ public sealed class OutboxTests
     [InlineData("{\"format\":99,\"receiver\":\"ops\"}")]
     public async Task ClaimDue_GroupUnreadable_DeliveryFailsAndChannelMovesOn(string storedJson)
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var bad = await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C");
         var good = await t.EnqueueAsync(Groups.Firing("B", "b1", TempStore.T0), TempStore.T0, "C");
-        await using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={t.DatabasePath};Pooling=False"))
-        {
-            c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "UPDATE alert_groups SET group_json = $json WHERE id = $id";
-            cmd.Parameters.AddWithValue("$json", storedJson);
-            cmd.Parameters.AddWithValue("$id", bad.GroupId);
-            Assert.Equal(1, cmd.ExecuteNonQuery());
-        }
+        Assert.Equal(1, await t.ExecuteSqlAsync("UPDATE alert_groups SET group_json = @json WHERE id = @id",
+            ("json", storedJson), ("id", bad.GroupId)));
 
         // The unreadable one fails visibly in the same claim; the other group is handed out.
         var next = Assert.Single(await t.Store.ClaimDueAsync(10, TempStore.T0, Lease, "w", None));
@@ -332,7 +339,7 @@ public sealed class OutboxTests
     [Fact]
     public async Task Enqueue_CancelledBeforeRun_NothingWritten()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
         var g = Groups.Firing("A", "a1", TempStore.T0);
@@ -346,7 +353,7 @@ public sealed class OutboxTests
     [Fact]
     public async Task GetLastMessageId_SeveralSuccesses_LatestForChannelAndGroupKey()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var firing = Groups.Firing("A", "a1", TempStore.T0);
         var resolved = Groups.Resolved("A", "a1", TempStore.T0, TempStore.T0.AddMinutes(5));
         var other = Groups.Firing("B", "b1", TempStore.T0);
@@ -374,7 +381,7 @@ public sealed class OutboxTests
     [Fact]
     public async Task SaveGroupImages_SavedTwice_FirstKeptAndReadBack()
     {
-        await using var t = await TempStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var queued = await t.EnqueueAsync(Groups.Firing("A", "a1", TempStore.T0), TempStore.T0, "C");
         Assert.Null(await t.Store.GetGroupImagesAsync(queued.GroupId, None));
         StoredGroupImage[] first =
@@ -396,4 +403,15 @@ public sealed class OutboxTests
         Assert.Equal(["Prometheus did not answer"], rendered!.Notes);
         Assert.Null(await t.Store.GetGroupImagesAsync(queued.GroupId + 1, None));
     }
+}
+
+public sealed class SqliteOutboxTests : OutboxTests
+{
+    protected override Task<TempStore> CreateStoreAsync() => TempStore.CreateAsync();
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresOutboxTests(PostgresServer server) : OutboxTests
+{
+    protected override Task<TempStore> CreateStoreAsync() => TempStore.CreatePostgresAsync(server);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Promoter.Abstractions.Model;
+using Promoter.State.Postgres;
 using Promoter.State.Sqlite;
 using Promoter.Testing.Infrastructure;
 
@@ -16,22 +17,35 @@ public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
     public void Advance(TimeSpan by) => _now += by;
 }
 
-/// <summary>A store on a real SQLite file in a fresh temp folder.</summary>
+/// <summary>
+/// A store for one test: a real SQLite file in a fresh temp folder, or a fresh database on the tests' PostgreSQL
+/// server. The contract tests see only <see cref="IStateStore"/>, so the same tests run against both.
+/// </summary>
 public sealed class TempStore : IAsyncDisposable
 {
     public static readonly DateTimeOffset T0 = new(2026, 11, 21, 22, 45, 0, TimeSpan.Zero);
 
-    private TempStore(string folder, SqliteStateStore store, ManualTimeProvider clock)
+    private readonly string? _folder;
+    private readonly string? _postgres;
+    private readonly List<IAsyncDisposable> _others = [];
+
+    private TempStore(IStateStore store, ManualTimeProvider clock, string? folder, string? postgres)
     {
-        Folder = folder;
         Store = store;
         Clock = clock;
+        _folder = folder;
+        _postgres = postgres;
     }
 
-    public string Folder { get; }
+    public string Folder => _folder ?? throw new InvalidOperationException("not a SQLite store");
     public string DatabasePath => Path.Combine(Folder, "state.db");
-    public SqliteStateStore Store { get; }
+    public IStateStore Store { get; }
+    public SqliteStateStore Sqlite => (SqliteStateStore)Store;
     public ManualTimeProvider Clock { get; }
+    public bool IsPostgres => _postgres is not null;
+
+    /// <summary>The PostgreSQL connection string (password included), or null for SQLite.</summary>
+    public string? PostgresConnectionString => _postgres;
 
     public static async Task<TempStore> CreateAsync(SqliteStateStoreOptions? options = null)
     {
@@ -40,7 +54,17 @@ public sealed class TempStore : IAsyncDisposable
         var store = SqliteStateStore.Open(Path.Combine(folder, "state.db"), clock, null,
             options ?? new SqliteStateStoreOptions());
         await store.InitializeAsync(CancellationToken.None);
-        return new TempStore(folder, store, clock);
+        return new TempStore(store, clock, folder, null);
+    }
+
+    /// <summary>A fresh schema on <paramref name="server"/>; leases are not renewed (the clock is the test's).</summary>
+    public static async Task<TempStore> CreatePostgresAsync(PostgresServer server, PostgresStateStoreOptions? options = null)
+    {
+        var clock = new ManualTimeProvider(T0);
+        var connection = PostgresConnection.Build(await server.CreateSchemaAsync(), server.Password);
+        var store = PostgresStateStore.Open(connection, clock, null, options ?? new PostgresStateStoreOptions { LeaseHeartbeat = null });
+        await store.InitializeAsync(CancellationToken.None);
+        return new TempStore(store, clock, null, connection);
     }
 
     public async Task<SqliteStateStore> OpenAnotherAsync(string path, SqliteStateStoreOptions? options = null)
@@ -50,22 +74,72 @@ public sealed class TempStore : IAsyncDisposable
         return store;
     }
 
+    /// <summary>Another replica on the same PostgreSQL database (the test's clock unless given); disposed with this one.</summary>
+    public async Task<PostgresStateStore> OpenReplicaAsync(PostgresStateStoreOptions? options = null, TimeProvider? time = null)
+    {
+        var store = PostgresStateStore.Open(_postgres ?? throw new InvalidOperationException("not a PostgreSQL store"),
+            time ?? Clock, null, options ?? new PostgresStateStoreOptions { LeaseHeartbeat = null });
+        await store.InitializeAsync(CancellationToken.None);
+        _others.Add(store);
+        return store;
+    }
+
+    /// <summary>Runs SQL on the database behind the store's back (parameters as @name, which both engines read).</summary>
+    public async Task<int> ExecuteSqlAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        System.Data.Common.DbConnection c = _postgres is not null
+            ? new Npgsql.NpgsqlConnection(_postgres)
+            : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await using (c)
+        {
+            await c.OpenAsync();
+            await using var cmd = c.CreateCommand();
+            cmd.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                var p = cmd.CreateParameter();
+                p.ParameterName = name;
+                p.Value = value;
+                cmd.Parameters.Add(p);
+            }
+
+            return await cmd.ExecuteNonQueryAsync();
+        }
+    }
+
     public Task<EnqueueResult> EnqueueAsync(AlertGroup group, DateTimeOffset receivedAt, params string[] channels) =>
         Store.EnqueueAsync(new NewGroup(group, "{}", channels, receivedAt, DedupeKey.Compute(group),
             TimeSpan.FromMinutes(5)), CancellationToken.None);
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var other in _others)
+        {
+            await other.DisposeAsync();
+        }
+
         await Store.DisposeAsync();
+        if (_folder is null)
+        {
+            return;
+        }
+
         try
         {
-            Directory.Delete(Folder, recursive: true);
+            Directory.Delete(_folder, recursive: true);
         }
         catch (IOException)
         {
             // A leftover temp folder is harmless.
         }
     }
+}
+
+/// <summary>One PostgreSQL server for all the PostgreSQL tests of this assembly.</summary>
+[CollectionDefinition(Name)]
+public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
+{
+    public const string Name = "postgres";
 }
 
 /// <summary>Builds groups for tests and reads the Alertmanager fixtures.</summary>

@@ -106,6 +106,54 @@ public sealed class S3ImageStoreTests : IClassFixture<S3Server>
         Assert.Equal(png, await response.Content.ReadAsByteArrayAsync());
     }
 
+    [Theory]
+    [InlineData("true")]
+    [InlineData("false")]
+    public async Task ReadAsync_StoredImage_SameBytesBackWithTheStoresCredentials(string presign)
+    {
+        // What history pages use once a presigned link (at most 7 days) has expired: the store's own signed GET.
+        var store = Setup().Set("presign", presign).Create(new S3ImageStoreFactory());
+        var png = SampleImages.Png(Random.Shared.Next());
+        var stored = await store.SaveAsync(png, "image/png", CancellationToken.None);
+        var reader = Assert.IsAssignableFrom<IImageReader>(store);
+
+        var bytes = await reader.ReadAsync(stored.Key, CancellationToken.None);
+
+        Assert.Equal(png, bytes);
+    }
+
+    [Theory]
+    [InlineData("{prefix}/2026/11/21/0000000000000000000000000000000000000000000000000000000000000000.png")] // well formed, never stored
+    [InlineData("{prefix}/2020/01/01/notes.txt")] // in the bucket, not an image of ours
+    [InlineData("other/2026/11/21/{hash}.png")] // outside the prefix
+    [InlineData("{prefix}/../other/2026/11/21/{hash}.png")]
+    [InlineData("")]
+    public async Task ReadAsync_UnknownOrForeignKey_NullAndNothingOutsideThePrefixRead(string template)
+    {
+        var prefix = "rd-" + Guid.NewGuid().ToString("N")[..8];
+        var png = SampleImages.Png(Random.Shared.Next());
+        var hash = Convert.ToHexStringLower(SHA256.HashData(png));
+        using var client = Reader();
+        await client.PutObjectAsync(new PutObjectRequest { BucketName = S3Server.Bucket, Key = prefix + "/2020/01/01/notes.txt", ContentBody = "not ours", UseChunkEncoding = false });
+        await client.PutObjectAsync(new PutObjectRequest { BucketName = S3Server.Bucket, Key = $"other/2026/11/21/{hash}.png", InputStream = new MemoryStream(png), UseChunkEncoding = false });
+        var reader = (IImageReader)Setup(prefix).Create(new S3ImageStoreFactory());
+
+        var bytes = await reader.ReadAsync(template.Replace("{prefix}", prefix, StringComparison.Ordinal).Replace("{hash}", hash, StringComparison.Ordinal), CancellationToken.None);
+
+        Assert.Null(bytes);
+    }
+
+    [Fact]
+    public async Task ReadAsync_LargerThanMaxSize_Null()
+    {
+        var prefix = "big-" + Guid.NewGuid().ToString("N")[..8];
+        var png = SampleImages.Png(Random.Shared.Next());
+        var stored = await Setup(prefix).Create(new S3ImageStoreFactory()).SaveAsync(png, "image/png", CancellationToken.None);
+        var small = (IImageReader)Setup(prefix).Set("max_size", "16").Create(new S3ImageStoreFactory());
+
+        Assert.Null(await small.ReadAsync(stored.Key, CancellationToken.None));
+    }
+
     [Fact]
     public async Task SaveAsync_PublicUrl_LinksUnderTheConfiguredBase()
     {

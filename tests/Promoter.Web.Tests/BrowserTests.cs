@@ -123,12 +123,120 @@ public sealed class BrowserTests(WebFixture web)
         await page.Locator("#pg-template").FillAsync("{{ range .Alerts }}**{{ .Labels.alertname }}** is {{ .Status }}{{ end }}");
         await page.WaitForFunctionAsync("() => document.getElementById('pg-output').textContent === '**Playground** is firing'");
         Assert.Equal("Playground", await page.Locator("#pg-rendered strong").InnerTextAsync());
-        await WebFixture.ScreenshotAsync(page, "web-playground.png");
 
         await page.Locator("#pg-template").FillAsync("first line\n  {{ .Status | nosuchfunction }}");
         await page.Locator("#pg-where").Filter(new() { HasTextString = "line 2" }).WaitForAsync();
         Assert.Contains("nosuchfunction", await page.Locator("#pg-error").InnerTextAsync(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Playground_ChannelPreview_EachTypeShowsItsOwnPayloadAndFollowsEdits()
+    {
+        var page = await web.NewPageAsync(1400, 1000);
+        await page.GotoAsync("/playground");
+        await page.Locator("#pg-receiver").SelectOptionAsync("showcase");
+        await page.Locator("#pg-channel").SelectOptionAsync("ding");
+        await page.Locator("#pg-template").FillAsync("### {{ .CommonLabels.alertname }} is {{ .Status }}\n- **severity**: {{ .CommonLabels.severity }}");
+
+        // DingTalk: the robot's markdown message, its text rendered as DingTalk's Markdown.
+        await page.Locator("#pg-rendered[data-type=dingtalk] h3", new() { HasText = "is firing" }).WaitForAsync();
+        Assert.Equal("severity", await page.Locator("#pg-rendered li strong").InnerTextAsync());
+        Assert.Contains("\"msgtype\": \"markdown\"", await SentAsync(page), StringComparison.Ordinal);
+        await page.Locator("#pg-template").FillAsync("### edited {{ .Status }}");
+        await page.Locator("#pg-rendered[data-type=dingtalk] h3", new() { HasText = "edited firing" }).WaitForAsync();
+        Assert.Equal("", await page.Locator("#pg-payload").InputValueAsync()); // showcase has no groups: the built-in sample
+        await page.Locator("#pg-template").FillAsync("fine\n  {{ .Status | nosuchfunction }}");
+        await page.Locator("#pg-where").Filter(new() { HasTextString = "line 2, column" }).WaitForAsync();
+        await page.Locator("#pg-template").FillAsync("### edited {{ .Status }}");
+
+        // Slack: Block Kit with a header and mrkdwn sections; "###" is not a heading in mrkdwn, so it stays text.
+        await page.Locator("#pg-channel").SelectOptionAsync("slack");
+        await page.Locator("#pg-rendered[data-type=slack] .slack-header").WaitForAsync();
+        await page.Locator("#pg-rendered p", new() { HasText = "### edited firing" }).WaitForAsync();
+        var slack = await SentAsync(page);
+        Assert.Contains("\"blocks\"", slack, StringComparison.Ordinal);
+        Assert.Contains("\"mrkdwn\"", slack, StringComparison.Ordinal);
+
+        // Feishu: an interactive card whose header colour follows the severity.
+        await page.Locator("#pg-channel").SelectOptionAsync("feishu");
+        await page.Locator("#pg-rendered[data-type=feishu] .card-header").WaitForAsync();
+        await page.Locator("#pg-rendered[data-type=feishu] h3", new() { HasText = "edited firing" }).WaitForAsync();
+        Assert.Contains("\"interactive\"", await SentAsync(page), StringComparison.Ordinal);
+        await WebFixture.ScreenshotAsync(page, "web-playground.png");
+
+        // WeCom: the robot's markdown message.
+        await page.Locator("#pg-channel").SelectOptionAsync("wecom");
+        await page.Locator("#pg-rendered[data-type=wecom] h3", new() { HasText = "edited firing" }).WaitForAsync();
+        Assert.Contains("\"content\"", await SentAsync(page), StringComparison.Ordinal);
+
+        // Teams: an Adaptive Card in a message attachment.
+        await page.Locator("#pg-channel").SelectOptionAsync("teams");
+        await page.Locator("#pg-rendered[data-type=teams]").WaitForAsync();
+        await page.Locator("#pg-rendered[data-type=teams] h3", new() { HasText = "edited firing" }).WaitForAsync();
+        Assert.Contains("\"AdaptiveCard\"", await SentAsync(page), StringComparison.Ordinal);
+
+        // E-mail: the HTML body template (html/template escaping), the MIME message, the mail as a client shows it.
+        await page.Locator("#pg-channel").SelectOptionAsync("mail");
+        Assert.Equal("html", await page.Locator("#pg-field").InputValueAsync());
+        await page.Locator("#pg-template").FillAsync("<h2>{{ .CommonLabels.alertname }}</h2><p style=\"color: rgb(200, 0, 0)\">{{ .Status }} {{ \"<script>window.__xss=3</script>\" }}</p>");
+        var heading = page.Locator("#pg-mail h2"); // Playwright's CSS reaches into the open shadow root
+        await heading.WaitForAsync();
+        Assert.Equal("rgb(200, 0, 0)", await page.Locator("#pg-mail p").EvaluateAsync<string>("p => getComputedStyle(p).color"));
+        Assert.Contains("<script>window.__xss=3</script>", await page.Locator("#pg-mail p").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.StartsWith("Subject: ", await page.Locator(".mail-subject").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("SMTP DATA", await page.Locator("#pg-sent").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"));
+
+        // The channels' URLs carry their tokens: none of them reaches the page.
+        var content = await page.ContentAsync() + await page.Locator("#pg-sent").InnerTextAsync();
+        foreach (var secret in new[] { "ding-token-0001", "slacksecret01", "feishu-token-0001", "wecom-key-0001", "teams-sig-0001" })
+        {
+            Assert.DoesNotContain(secret, content, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task AlertPage_S3PresignedLinkExpired_ChartServedThroughPromoterAndLoads()
+    {
+        // The fixture posted this alert at start-up to a receiver whose S3 store presigns for 1 minute (the shortest).
+        var logged = await WaitForLoggedAsync("archive", "S3Expiry");
+        var url = new Uri(logged.GetProperty("Images")[0].GetProperty("Url").GetString()!);
+        var query = System.Web.HttpUtility.ParseQueryString(url.Query);
+        var expires = DateTimeOffset.ParseExact(query["X-Amz-Date"]!, "yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal).AddSeconds(int.Parse(query["X-Amz-Expires"]!, System.Globalization.CultureInfo.InvariantCulture));
+        var wait = expires + TimeSpan.FromSeconds(2) - DateTimeOffset.UtcNow;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        using var viaLink = await web.S3.Http.GetAsync(url);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, viaLink.StatusCode); // s3rver: "Request has expired"
+
+        var page = await web.NewPageAsync();
+        await page.GotoAsync("/alerts/" + WebFixture.ArchiveFingerprint);
+        var chart = page.Locator("img.chart").First;
+        await chart.ScrollIntoViewIfNeededAsync();
+        await page.WaitForFunctionAsync("img => img.complete", await chart.ElementHandleAsync());
+        Assert.StartsWith("/ui/images/", await chart.GetAttributeAsync("src"), StringComparison.Ordinal);
+        Assert.True(await chart.EvaluateAsync<int>("img => img.naturalWidth") > 0, "the chart served through Promoter did not load");
+        Assert.Equal(0, await page.Locator(".expired").CountAsync());
+    }
+
+    private async Task<JsonElement> WaitForLoggedAsync(string receiver, string alertName)
+    {
+        JsonElement? found = null;
+        await web.Promoter.WaitUntilAsync(() =>
+        {
+            found = web.Promoter.LoggedNotifications.Select(l => JsonDocument.Parse(l).RootElement.Clone())
+                .FirstOrDefault(e => e.GetProperty("Receiver").GetString() == receiver
+                    && e.GetProperty("Alerts").EnumerateArray().Any(a => a.GetString() == alertName));
+            return found is { ValueKind: JsonValueKind.Object };
+        }, TimeSpan.FromSeconds(60), "the archive receiver's notification in the log channel");
+        return found!.Value;
+    }
+
+    private static async Task<string> SentAsync(IPage page) => await page.Locator("#pg-sent").InnerTextAsync();
 
     [Fact]
     public async Task Report_AfterFlappingAlert_PageShowsFiringsAndFlaps()

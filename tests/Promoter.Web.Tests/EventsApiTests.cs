@@ -57,6 +57,77 @@ public sealed class EventsApiTests(WebFixture web)
         Assert.Contains("\"\"quoted\\\"\"", csv, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Events_NdjsonAndCsvExport_SameEventsAsTheJsonPages()
+    {
+        // The exports copy labels and annotations as stored; the JSON pages parse them: both must say the same.
+        await web.PostAsync("team-b", web.Payload("ExportSame", "same000000000001", description: "磁盘 \"full\" \\ <b>, =1+1\ttab"));
+        await web.PostAsync("team-b", web.Payload("ExportSame", "same000000000001", status: "resolved"));
+
+        var page = System.Text.Json.Nodes.JsonNode.Parse(await Http.GetStringAsync("api/v1/events?alertname=ExportSame"))!["events"]!.AsArray();
+        var lines = (await Http.GetStringAsync("api/v1/events?alertname=ExportSame&format=ndjson")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var csv = (await Http.GetStringAsync("api/v1/events?alertname=ExportSame&format=csv")).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(2, page.Count);
+        Assert.Equal(page.Count, lines.Length);
+        for (var i = 0; i < page.Count; i++)
+        {
+            var line = System.Text.Json.Nodes.JsonNode.Parse(lines[i]);
+            Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(page[i], line), $"page: {page[i]!.ToJsonString()}\nndjson: {lines[i]}");
+        }
+
+        Assert.Equal(3, csv.Length);
+        Assert.StartsWith(page[1]!["id"]!.GetValue<long>() + ",same000000000001,ExportSame,team-b,resolved,false,", csv[2], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"template\": \"x\", \"channel\": \"nosuch\"}", "channel: 'nosuch' is not configured; configured: hook, flaky, log, ding")]
+    [InlineData("{\"template\": \"x\", \"channel\": \"ding\", \"field\": \"html\"}", "field: a dingtalk channel's template has text, title, not 'html'")]
+    [InlineData("{\"template\": \"x\", \"channel\": \"log\"}", "channel: 'log' (type log) has no template to preview")]
+    [InlineData("{\"template\": \"{{ .Nope | nosuch }}\", \"channel\": \"ding\"}", "template: preview:1:")]
+    public async Task Preview_BadChannelRequest_422NamesTheProblem(string body, string expected)
+    {
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        using var r = await Http.PostAsync("api/v1/templates/preview", content);
+        var text = await r.Content.ReadAsStringAsync();
+
+        Assert.Equal(422, (int)r.StatusCode);
+        Assert.Contains(expected, JsonDocument.Parse(text).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Preview_ChannelWithEmptyTemplate_UsesTheChannelsBuiltInTemplate()
+    {
+        using var content = new StringContent("{\"template\": \"\", \"channel\": \"slack\"}", System.Text.Encoding.UTF8, "application/json");
+        using var r = await Http.PostAsync("api/v1/templates/preview", content);
+        using var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
+        using var payload = JsonDocument.Parse(doc.RootElement.GetProperty("channel").GetProperty("requests")[0].GetProperty("body").GetString()!);
+
+        Assert.Equal(200, (int)r.StatusCode);
+        Assert.Equal("", doc.RootElement.GetProperty("output").GetString());
+        Assert.Equal("header", payload.RootElement.GetProperty("blocks")[0].GetProperty("type").GetString());
+        Assert.Contains("HighLatency", payload.RootElement.GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Preview_DingTalkChannel_ExactPayloadWithTheTokenMasked()
+    {
+        using var content = new StringContent("{\"template\": \"**{{ .Status }}** {{ len .Alerts }}\", \"channel\": \"ding\"}", System.Text.Encoding.UTF8, "application/json");
+        using var r = await Http.PostAsync("api/v1/templates/preview", content);
+        using var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
+        var channel = doc.RootElement.GetProperty("channel");
+        var request = channel.GetProperty("requests")[0];
+        using var payload = JsonDocument.Parse(request.GetProperty("body").GetString()!);
+
+        Assert.Equal(200, (int)r.StatusCode);
+        Assert.Equal("dingtalk", channel.GetProperty("type").GetString());
+        Assert.Equal("markdown", payload.RootElement.GetProperty("msgtype").GetString());
+        Assert.Equal("**firing** 2", payload.RootElement.GetProperty("markdown").GetProperty("text").GetString());
+        Assert.EndsWith("/robot/send?access_token=***", request.GetProperty("url").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("ding-token-0001", doc.RootElement.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain(web.Sink.Requests, q => q.Path.StartsWith("/robot", StringComparison.Ordinal)); // nothing sent
+    }
+
     [Theory]
     [InlineData("status=maybe", "status: 'maybe' is neither firing nor resolved")]
     [InlineData("since=yesterday", "since: 'yesterday' is neither an RFC 3339 time")]

@@ -19,9 +19,13 @@ public sealed class WebFixture : IAsyncLifetime
     private IPlaywright? _playwright;
 
     public PrometheusServer Prometheus { get; } = new();
+    public S3Server S3 { get; } = new();
     public RecordingHttpSink Sink { get; private set; } = null!;
     public PromoterProcess Promoter { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
+
+    /// <summary>The alert posted to the S3-backed receiver at start-up (see BrowserTests' expired-link test).</summary>
+    public const string ArchiveFingerprint = "s3ex000000000001";
 
     /// <summary>While true, the "flaky" channel's sink answers 400 (a permanent failure, not retried).</summary>
     public volatile bool FlakyFails = true;
@@ -32,6 +36,7 @@ public sealed class WebFixture : IAsyncLifetime
         await Prometheus.InitializeAsync();
         // Charts need samples: once the rule fires, Prometheus has scraped itself for a while.
         await Prometheus.WaitForFiringAsync("HighScrapeDuration", TimeSpan.FromSeconds(30));
+        await S3.InitializeAsync();
         Sink = await RecordingHttpSink.StartAsync();
         Sink.Decide = r => r.Path.StartsWith("/flaky", StringComparison.Ordinal) && FlakyFails ? 400 : 200;
         Promoter = await PromoterProcess.StartAsync($$"""
@@ -39,10 +44,20 @@ public sealed class WebFixture : IAsyncLifetime
               prom: { type: prometheus, url: "{{Prometheus.Url}}" }
             stores:
               local: { type: local }
+              # Presigned links of the shortest lifetime: the history page must serve the chart after they expire.
+              s3: { type: s3, endpoint: "{{S3.Endpoint}}", bucket: {{S3Server.Bucket}}, force_path_style: true,
+                    access_key: {{S3Server.AccessKey}}, secret_key: {{S3Server.SecretKey}}, presign_expiry: 1m, max_retries: 0 }
             channels:
               hook: { type: webhook, url: "{{Sink.Url}}hook" }
               flaky: { type: webhook, url: "{{Sink.Url}}flaky" }
               log: { type: log }
+              # Only previewed in the playground (no receiver sends to them): their URLs are never called.
+              ding: { type: dingtalk, url: "{{Sink.Url}}robot/send?access_token=ding-token-0001" }
+              slack: { type: slack, webhook_url: "{{Sink.Url}}services/T000/B000/slacksecret01" }
+              feishu: { type: feishu, url: "{{Sink.Url}}open-apis/bot/v2/hook/feishu-token-0001" }
+              wecom: { type: wecom, url: "{{Sink.Url}}cgi-bin/webhook/send?key=wecom-key-0001" }
+              teams: { type: teams, webhook_url: "{{Sink.Url}}workflows/teams?sig=teams-sig-0001" }
+              mail: { type: email, host: 127.0.0.1, port: 9, from: alerts@example.com, to: [ops@example.com] }
             receivers:
               - name: ops
                 renderer: prom
@@ -50,8 +65,16 @@ public sealed class WebFixture : IAsyncLifetime
                 channels: [hook, flaky]
               - name: team-b
                 channels: [log]
+              - name: archive
+                renderer: prom
+                store: s3
+                channels: [log]
+              - name: showcase
+                channels: [ding, slack, feishu, wecom, teams, mail]
             delivery: { initial_backoff: 100ms, max_backoff: 500ms }
             """);
+        // Posted first so that its 1-minute presigned chart link has expired by the time the other tests are done.
+        await PostAsync("archive", Payload("S3Expiry", ArchiveFingerprint));
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -80,6 +103,7 @@ public sealed class WebFixture : IAsyncLifetime
         }
 
         await Prometheus.DisposeAsync();
+        await S3.DisposeAsync();
     }
 
     public async Task<IPage> NewPageAsync(int width = 1280, int height = 900)

@@ -35,6 +35,11 @@ internal static class ConfigCommands
             stderr.WriteLine($"warning: plugin {failed.Folder} failed to load: {failed.Error}");
         }
 
+        foreach (var warning in ReplicaChecks.Warnings(loaded.Settings))
+        {
+            stderr.WriteLine("warning: " + warning);
+        }
+
         return Report(loaded.Source, diagnostics.Errors, stdout, stderr);
     }
 

@@ -13,6 +13,7 @@ using Promoter.Host.Pipeline;
 using Promoter.Host.Runtime;
 using Promoter.Host.Web;
 using Promoter.State;
+using Promoter.State.Postgres;
 using Promoter.State.Sqlite;
 
 namespace Promoter.Host.Cli;
@@ -63,7 +64,7 @@ internal static partial class ServeCommand
         }
         catch (StateStoreException e)
         {
-            await Console.Error.WriteLineAsync($"cannot open the state store {settings.SqlitePath}: {e.Message}");
+            await Console.Error.WriteLineAsync($"cannot open the state store {settings.StateDescription}: {e.Message}");
             return 1;
         }
 
@@ -102,6 +103,11 @@ internal static partial class ServeCommand
         });
 
         LogStarting(logger, HostBootstrap.ThisVersion, settings.Listen, loaded.Source, settings.DataDirectory);
+        foreach (var warning in ReplicaChecks.Warnings(settings))
+        {
+            LogConfigWarning(logger, warning);
+        }
+
         if (mallocTuning.Count > 0)
         {
             LogMallocTuned(logger, string.Join(" ", mallocTuning));
@@ -145,15 +151,22 @@ internal static partial class ServeCommand
         services.AddSingleton(sp => HostBootstrap.LoadPlugins(sp, settings, deferUnused: true));
         services.AddSingleton(sp => new RuntimeHolder(configPath, overrides, sp.GetRequiredService<Plugins.PluginCatalog>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<PromoterMetrics>(), sp.GetRequiredService<ILogger<RuntimeHolder>>()));
-        services.AddSingleton<IStateStore>(sp => SqliteStateStore.Open(settings.SqlitePath, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<SqliteStateStore>>()));
-        services.AddSingleton(sp => (IAlertEvents)sp.GetRequiredService<IStateStore>());
+        services.AddSingleton<IStateStore>(sp => settings.PostgresConnectionString is { } postgres
+            ? PostgresStateStore.Open(postgres, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresStateStore>>(),
+                new PostgresStateStoreOptions { LeaseHeartbeat = settings.StateLease })
+            : SqliteStateStore.Open(settings.SqlitePath, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqliteStateStore>>()));
+        // One store object plays every role; each consumer asks for the role it uses.
+        services.AddSingleton<IOutbox>(sp => sp.GetRequiredService<IStateStore>());
+        services.AddSingleton<IRenderedCharts>(sp => sp.GetRequiredService<IStateStore>());
+        services.AddSingleton<IAlertHistory>(sp => sp.GetRequiredService<IStateStore>());
+        services.AddSingleton<IAlertEvents>(sp => sp.GetRequiredService<IStateStore>());
         services.AddSingleton<HistoryEventSignal>();
         services.AddSingleton<IntakeSignal>();
         services.AddSingleton<ChartBytes>();
         services.AddSingleton<ChartStage>();
         services.AddSingleton<ChannelImages>();
         services.AddSingleton<ChannelPacing>();
+        services.AddSingleton(sp => new SharedChannelSlots(sp.GetRequiredService<IStateStore>() as IChannelSlots));
         services.AddSingleton<OutboxDispatcher>();
         services.AddSingleton<RenderAhead>();
         services.AddHostedService(sp => sp.GetRequiredService<RenderAhead>());
@@ -192,6 +205,9 @@ internal static partial class ServeCommand
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Promoter {Version} listening on {Listen} (config: {Source}, data: {DataDirectory})")]
     private static partial void LogStarting(ILogger logger, string version, string listen, string source, string dataDirectory);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
+    private static partial void LogConfigWarning(ILogger logger, string warning);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "C library heap tuned for a small footprint: {Settings} (set these environment variables to choose other values)")]
     private static partial void LogMallocTuned(ILogger logger, string settings);

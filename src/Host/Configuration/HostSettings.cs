@@ -11,6 +11,20 @@ internal sealed record HostSettings
     public string DataDirectory { get; init; } = "data";
     public WebhookAuthSettings Auth { get; init; } = new();
     public string SqlitePath { get; init; } = "state.db";
+
+    /// <summary><c>state.postgres</c> completed with the password (a secret: never log it); null for SQLite.</summary>
+    public string? PostgresConnectionString { get; init; }
+
+    /// <summary><c>state.shared_volume</c>: the local image stores' folders are on a volume every replica mounts.</summary>
+    public bool ImagesOnSharedVolume { get; init; }
+
+    /// <summary><c>state.lease</c>: with PostgreSQL, how long a dead replica's deliveries wait before another takes them.</summary>
+    public TimeSpan StateLease { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where the state is, for messages: the SQLite file, or PostgreSQL's host and database.</summary>
+    public string StateDescription => PostgresConnectionString is { } pg
+        ? "PostgreSQL " + State.Postgres.PostgresConnection.Describe(pg)
+        : SqlitePath;
     public string PluginsDirectory { get; init; } = "plugins";
     public IReadOnlyList<string> TemplateGlobs { get; init; } = [];
     public long MaxBodyBytes { get; init; } = 1 << 20;

@@ -33,13 +33,37 @@ internal static class HostSettingsReader
         var auth = ReadAuth(s.GetSection("auth"));
 
         var sqlite = Path.Combine(dataDir, "state.db");
+        string? postgres = null;
+        var sharedVolume = false;
+        var lease = TimeSpan.FromSeconds(30);
         if (s.GetSection("state") is { } state)
         {
+            lease = state.GetDuration("lease", lease, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(10));
             var path = state.GetString("sqlite");
-            if (state.GetString("postgres") is not null)
+            var dsn = state.GetString("postgres");
+            // password / password_file: read (and so registered as a secret, masked in errors) only with postgres.
+            var password = state.GetSecret("password");
+            sharedVolume = state.GetBool("shared_volume", false);
+            if (dsn is not null && path is not null)
             {
-                state.AddError("postgres", "the PostgreSQL state store is not available in this build yet",
-                    "use state: { sqlite: /var/lib/promoter/state.db } (one replica)");
+                state.AddError("postgres", "both state.sqlite and state.postgres are set",
+                    "keep state.postgres for several replicas, or state.sqlite for one process");
+            }
+            else if (dsn is not null)
+            {
+                if (State.Postgres.PostgresConnection.Validate(dsn) is { } problem)
+                {
+                    state.AddError("postgres", problem, "write state: { postgres: \"Host=db.example;Database=promoter;Username=promoter\", password_file: /run/secrets/pgpassword }");
+                }
+                else
+                {
+                    postgres = State.Postgres.PostgresConnection.Build(dsn, password);
+                }
+            }
+            else if (password is not null)
+            {
+                state.AddError("password", "state.password is only used with state.postgres",
+                    "remove it, or set state.postgres to the PostgreSQL connection string");
             }
 
             if (path is not null)
@@ -97,6 +121,9 @@ internal static class HostSettingsReader
             DataDirectory = dataDir,
             Auth = auth,
             SqlitePath = sqlite,
+            PostgresConnectionString = postgres,
+            ImagesOnSharedVolume = sharedVolume,
+            StateLease = lease,
             PluginsDirectory = pluginsDir,
             TemplateGlobs = templates,
             MaxBodyBytes = maxBody,

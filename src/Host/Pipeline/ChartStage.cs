@@ -16,7 +16,7 @@ namespace Promoter.Host.Pipeline;
 /// A chart that cannot be drawn or stored never blocks the message: it becomes a short note, and the failure is
 /// logged and counted. The receiver's chart budget decides which alerts are drawn at all (<see cref="ChartBudget"/>).
 /// </summary>
-internal sealed partial class ChartStage(IStateStore store, ChartBytes bytes, PromoterMetrics metrics,
+internal sealed partial class ChartStage(IRenderedCharts store, ChartBytes bytes, PromoterMetrics metrics,
     ILogger<ChartStage> logger)
 {
     // Charts drawn at once: two per core keeps the cores busy (a query waits on Prometheus while another chart is

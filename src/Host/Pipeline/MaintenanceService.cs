@@ -10,7 +10,7 @@ namespace Promoter.Host.Pipeline;
 /// Periodic housekeeping: queue figures for /metrics, history retention, and (hourly) the image stores'
 /// retention (<see cref="ImageRetentionSweep"/>).
 /// </summary>
-internal sealed partial class MaintenanceService(IStateStore store, RuntimeHolder runtimes, PromoterMetrics metrics,
+internal sealed partial class MaintenanceService(IOutbox store, IAlertHistory history, RuntimeHolder runtimes, PromoterMetrics metrics,
     TimeProvider time, ILogger<MaintenanceService> logger) : BackgroundService
 {
     private static readonly TimeSpan QueueInterval = TimeSpan.FromSeconds(10);
@@ -31,7 +31,7 @@ internal sealed partial class MaintenanceService(IStateStore store, RuntimeHolde
                     nextPrune = now + PruneInterval;
                     var runtime = runtimes.Current;
                     await ImageRetentionSweep.RunAsync(runtime, now, metrics, logger, stoppingToken);
-                    var pruned = await store.PruneAsync(now - runtime.Settings.HistoryRetention, stoppingToken);
+                    var pruned = await history.PruneAsync(now - runtime.Settings.HistoryRetention, stoppingToken);
                     if (pruned > 0)
                     {
                         LogPruned(logger, pruned);

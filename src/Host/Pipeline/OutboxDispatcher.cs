@@ -17,11 +17,12 @@ namespace Promoter.Host.Pipeline;
 /// <c>delivery.workers</c> sends run at once.
 /// </summary>
 internal sealed partial class OutboxDispatcher(
-    IStateStore store,
+    IOutbox store,
     RuntimeHolder runtimes,
     ChartStage chartStage,
     ChannelImages channelImages,
     ChannelPacing pacing,
+    SharedChannelSlots sharedSlots,
     IntakeSignal signal,
     PromoterMetrics metrics,
     TimeProvider time,
@@ -135,7 +136,14 @@ internal sealed partial class OutboxDispatcher(
             var schedule = channel.Channel.RateLimit is { } limit ? pacing.For(channel.Name, limit) : null;
             IReadOnlyList<ClaimedDelivery> members = [d];
             Notification notification;
-            switch (schedule is null ? Pace.Send : await PaceAsync(d, route, schedule, runtime))
+            var pace = schedule is null ? Pace.Send : await PaceAsync(d, route, schedule, runtime);
+            if (pace != Pace.Deferred && schedule is not null && sharedSlots.Slots is { } shared
+                && !await TakeSharedSlotAsync(d, schedule, shared, stoppingToken))
+            {
+                return;
+            }
+
+            switch (pace)
             {
                 case Pace.Deferred:
                     return;
@@ -169,6 +177,14 @@ internal sealed partial class OutboxDispatcher(
                 await Task.Delay(early, time, stoppingToken); // the plan ran a little ahead of the sends it follows
             }
 
+            // Replicas: the same check against the moments every replica's sends really began (the robot counts those).
+            if (schedule is not null && sharedSlots.Slots is { } sharedSend
+                && await sharedSend.BeginSendAsync(d.Channel, d.DeliveryId, schedule.Limit.Messages, schedule.Limit.Per, time.GetUtcNow(), stoppingToken) is { } wait
+                && wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, time, stoppingToken);
+            }
+
             var result = await SendAsync(channel, notification, runtime, stoppingToken);
             await RecordAsync(members, notification, result, attempt, runtime);
         }
@@ -194,6 +210,32 @@ internal sealed partial class OutboxDispatcher(
                 // The lease expires and the delivery is claimed again.
             }
         }
+    }
+
+    /// <summary>
+    /// Replicas on PostgreSQL: the channel's limit is the robot's, so the send also takes a slot in the database that
+    /// every replica reserves from (this process's plan only knows its own sends). A slot within
+    /// <see cref="SendAhead"/> is waited for; a later one puts the delivery back in the outbox until then, and the slot
+    /// stays its own when it comes back.
+    /// </summary>
+    /// <returns>False when the delivery was deferred.</returns>
+    private async Task<bool> TakeSharedSlotAsync(ClaimedDelivery d, SlotSchedule schedule, IChannelSlots shared,
+        CancellationToken stoppingToken)
+    {
+        var now = time.GetUtcNow();
+        var slot = await shared.ReserveSlotAsync(d.Channel, d.DeliveryId, schedule.Limit.Messages, schedule.Limit.Per, now, stoppingToken);
+        if (slot > now + SendAhead)
+        {
+            await store.DeferAsync(d.DeliveryId, slot, CancellationToken.None);
+            return false;
+        }
+
+        if (slot > now)
+        {
+            await Task.Delay(slot - now, time, stoppingToken);
+        }
+
+        return true;
     }
 
     /// <summary>How a delivery to a rate-limited channel proceeds.</summary>

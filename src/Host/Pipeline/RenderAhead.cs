@@ -17,7 +17,7 @@ namespace Promoter.Host.Pipeline;
 /// a thousand webhooks thus waits on disk, not as a thousand parsed groups that would outlive several
 /// collections and be promoted to the older generations of the managed heap (measured in bench/EndToEnd).
 /// </remarks>
-internal sealed partial class RenderAhead(ChartStage charts, IStateStore store, RuntimeHolder runtimes,
+internal sealed partial class RenderAhead(ChartStage charts, IAlertHistory store, RuntimeHolder runtimes,
     ChannelPacing pacing, TimeProvider time, ILogger<RenderAhead> logger) : BackgroundService
 {
     // Bounded: beyond this many waiting groups, deliveries render on demand. The route is one shared object per

@@ -33,6 +33,11 @@ internal sealed partial class RuntimeHolder(
 
     public PluginCatalog Catalog => catalog;
 
+    /// <summary>Reads a <c>*_file</c> secret as the configuration loader does: relative to the configuration file's folder
+    /// (the template playground builds a channel from its section again).</summary>
+    public string ReadSecretFile(string file) => File.ReadAllText(Path.GetFullPath(file,
+        configPath is null ? Environment.CurrentDirectory : Path.GetDirectoryName(Path.GetFullPath(configPath)) ?? Environment.CurrentDirectory));
+
     /// <summary>Loads (or reloads) the configuration; returns the errors when it was rejected.</summary>
     public async Task<IReadOnlyList<ConfigError>> ReloadAsync(CancellationToken cancellationToken = default)
     {

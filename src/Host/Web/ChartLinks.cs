@@ -52,16 +52,16 @@ internal static class ChartLinks
 
     /// <summary>The bytes of image <paramref name="index"/> of a group, read back from the store of the group's
     /// receiver; null when the group, the image or the bytes are gone or the store cannot read.</summary>
-    public static async Task<(byte[] Bytes, string ContentType)?> ReadAsync(IStateStore state, PromoterRuntime runtime,
+    public static async Task<(byte[] Bytes, string ContentType)?> ReadAsync(IRenderedCharts charts, IAlertHistory history, PromoterRuntime runtime,
         long groupId, int index, CancellationToken ct)
     {
-        var rendered = await state.GetRenderedGroupAsync(groupId, ct);
+        var rendered = await charts.GetRenderedGroupAsync(groupId, ct);
         if (rendered is null || index < 0 || index >= rendered.Images.Count || rendered.Images[index].Key is not { } key)
         {
             return null;
         }
 
-        var store = await StoreOfGroupAsync(state, runtime, groupId, ct);
+        var store = await StoreOfGroupAsync(history, runtime, groupId, ct);
         if (store is not IImageReader reader)
         {
             return null;
@@ -71,7 +71,7 @@ internal static class ChartLinks
         return bytes is null ? null : (bytes, rendered.Images[index].ContentType);
     }
 
-    public static async Task<IImageStore?> StoreOfGroupAsync(IStateStore state, PromoterRuntime runtime, long groupId, CancellationToken ct) =>
+    public static async Task<IImageStore?> StoreOfGroupAsync(IAlertHistory state, PromoterRuntime runtime, long groupId, CancellationToken ct) =>
         StoreOf(runtime, await state.GetGroupAsync(groupId, ct));
 
     /// <summary>The image store of the group's receiver as configured now, or null.</summary>

@@ -10,7 +10,7 @@ internal static class EventCsv
     public const string Header =
         "id,fingerprint,alertname,receiver,status,repeat,starts_at,ends_at,received_at,group_id,labels,annotations\r\n";
 
-    public static void Append(StringBuilder sb, AlertEvent e)
+    public static void Append(StringBuilder sb, in AlertEventRow e)
     {
         Field(sb, e.Id.ToString(CultureInfo.InvariantCulture));
         Field(sb, e.Fingerprint);
@@ -18,30 +18,67 @@ internal static class EventCsv
         Field(sb, e.Receiver);
         Field(sb, e.Status);
         Field(sb, e.Repeat ? "true" : "false");
-        Field(sb, e.StartsAt.ToString("o", CultureInfo.InvariantCulture));
-        Field(sb, e.EndsAt?.ToString("o", CultureInfo.InvariantCulture) ?? "");
-        Field(sb, e.ReceivedAt.ToString("o", CultureInfo.InvariantCulture));
+        Time(sb, e.StartsAt);
+        if (e.EndsAt is { } ends)
+        {
+            Time(sb, ends);
+        }
+        else
+        {
+            sb.Append(',');
+        }
+
+        Time(sb, e.ReceivedAt);
         Field(sb, e.GroupId.ToString(CultureInfo.InvariantCulture));
-        Field(sb, Json(e.Labels));
-        Field(sb, Json(e.Annotations), last: true);
+        // Labels and annotations as the stored JSON objects: copied, not parsed and written again.
+        Field(sb, e.LabelsJson);
+        Field(sb, e.AnnotationsJson, last: true);
     }
 
-    private static string Json(IReadOnlyDictionary<string, string> map) =>
+    /// <summary>An ISO 8601 time ("o"), formatted into the builder without an intermediate string; never needs quoting.</summary>
+    private static void Time(StringBuilder sb, DateTimeOffset t)
+    {
+        Span<char> buffer = stackalloc char[40];
+        t.TryFormat(buffer, out var n, "o", CultureInfo.InvariantCulture);
+        sb.Append(buffer[..n]).Append(',');
+    }
+
+    internal static string Json(IReadOnlyDictionary<string, string> map) =>
         System.Text.Json.JsonSerializer.Serialize(map, EventsJson.Api.IReadOnlyDictionaryStringString);
 
     private static void Field(StringBuilder sb, string value, bool last = false)
     {
         // A leading =, +, - or @ is prefixed so that a spreadsheet does not run the cell as a formula (CSV injection).
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@')
-        {
-            value = "'" + value;
-        }
-
+        var formula = value.Length > 0 && value[0] is '=' or '+' or '-' or '@';
         if (value.AsSpan().IndexOfAny(",\"\r\n") >= 0)
         {
-            value = "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+            sb.Append('"');
+            if (formula)
+            {
+                sb.Append('\'');
+            }
+
+            // Quotes doubled (RFC 4180 2.7) while copying, without building the escaped cell as a string first.
+            var rest = value.AsSpan();
+            int quote;
+            while ((quote = rest.IndexOf('"')) >= 0)
+            {
+                sb.Append(rest[..(quote + 1)]).Append('"');
+                rest = rest[(quote + 1)..];
+            }
+
+            sb.Append(rest).Append('"');
+        }
+        else
+        {
+            if (formula)
+            {
+                sb.Append('\'');
+            }
+
+            sb.Append(value);
         }
 
-        sb.Append(value).Append(last ? "\r\n" : ",");
+        sb.Append(last ? "\r\n" : ",");
     }
 }

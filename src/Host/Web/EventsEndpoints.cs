@@ -21,7 +21,6 @@ namespace Promoter.Host.Web;
 internal static class EventsEndpoints
 {
     private const int DefaultPageSize = 500;
-    private const int ExportPageSize = 5000;
     private const int MaxStreams = 256;
 
     // A comment line this often keeps proxies (nginx's proxy_read_timeout defaults to 60 s) from closing an idle
@@ -65,37 +64,9 @@ internal static class EventsEndpoints
             if (format == "csv")
             {
                 context.Response.Headers.ContentDisposition = "attachment; filename=\"promoter-events.csv\"";
-                await context.Response.WriteAsync(EventCsv.Header, ct);
             }
 
-            var query = filter with { Limit = ExportPageSize };
-            var sb = new StringBuilder(256 * 1024);
-            long written = 0;
-            while (written < cap)
-            {
-                var page = await events.ReadEventsAsync(query with { Limit = (int)Math.Min(ExportPageSize, cap - written) }, ct);
-                sb.Clear();
-                foreach (var e in page.Events)
-                {
-                    if (format == "csv")
-                    {
-                        EventCsv.Append(sb, e);
-                    }
-                    else
-                    {
-                        sb.Append(JsonSerializer.Serialize(e, EventsJson.Api.AlertEvent)).Append('\n');
-                    }
-                }
-
-                await context.Response.WriteAsync(sb.ToString(), ct);
-                written += page.Events.Count;
-                if (page.Next is not { } next)
-                {
-                    break;
-                }
-
-                query = query with { After = next };
-            }
+            await EventExport.WriteAsync(context, events, filter, format == "csv", cap, ct);
         });
 
         app.MapGet("/api/v1/events/stream", StreamAsync);
@@ -162,7 +133,7 @@ internal static class EventsEndpoints
                 : Results.Json(new ErrorBody("error", $"no group {groupId} in the history (pruned, or never received)"), WebJson.Api.ErrorBody, statusCode: 404);
         });
 
-        app.MapGet("/ui/images/{groupId}/{index}", async (string groupId, string index, IStateStore store, RuntimeHolder holder, CancellationToken ct) =>
+        app.MapGet("/ui/images/{groupId}/{index}", async (string groupId, string index, IRenderedCharts charts, IAlertHistory history, RuntimeHolder holder, CancellationToken ct) =>
         {
             if (!long.TryParse(groupId, NumberStyles.None, CultureInfo.InvariantCulture, out var g)
                 || !int.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out var i))
@@ -170,7 +141,7 @@ internal static class EventsEndpoints
                 return Bad("the image path is /ui/images/<group id>/<image index>");
             }
 
-            var image = await ChartLinks.ReadAsync(store, holder.Current, g, i, ct);
+            var image = await ChartLinks.ReadAsync(charts, history, holder.Current, g, i, ct);
             return image is null
                 ? Results.Json(new ErrorBody("error", "this chart is no longer kept by its image store (its retention ran out)"), WebJson.Api.ErrorBody, statusCode: 404)
                 : Results.Bytes(image.Value.Bytes, image.Value.ContentType);
@@ -271,9 +242,15 @@ internal static class EventsEndpoints
     private static ChannelView ChannelView(PromoterRuntime runtime, string name)
     {
         var section = runtime.Settings.Channels.FirstOrDefault(c => c.Name == name);
-        var template = section?.Settings.GetSection("template");
-        return new ChannelView(name, runtime.Channels.TryGetValue(name, out var c) ? c.Type : section?.Type ?? "",
-            template?.GetString("title"), template?.GetString("text"), template?.GetString("profile"));
+        var template = section?.Settings.Node["template"] as Abstractions.Configuration.SettingsMapping;
+        string? Get(string key) => (template?[key] as Abstractions.Configuration.SettingsScalar)?.Value;
+        var type = runtime.Channels.TryGetValue(name, out var c) ? c.Type : section?.Type ?? "";
+        var fields = ChannelPreview.TemplateFields(type);
+        return new ChannelView(name, type, Get("title"), Get("text"), Get("profile"))
+        {
+            Fields = fields,
+            Templates = fields.Where(f => Get(f) is not null).ToDictionary(f => f, f => Get(f)!, StringComparer.Ordinal),
+        };
     }
 
     internal static bool TryParseFilter(IQueryCollection q, out AlertEventQuery filter, out string error)
@@ -406,7 +383,14 @@ internal sealed record EventPageBody(IReadOnlyList<AlertEvent> Events, long? Nex
 
 internal sealed record ResendAccepted(string Status, long DeliveryId);
 
-internal sealed record ChannelView(string Name, string Type, string? TitleTemplate, string? TextTemplate, string? Profile);
+internal sealed record ChannelView(string Name, string Type, string? TitleTemplate, string? TextTemplate, string? Profile)
+{
+    /// <summary>The channel's template keys, the body first; the playground replaces one of them.</summary>
+    public IReadOnlyList<string> Fields { get; init; } = [];
+
+    /// <summary>The configured text of each key that is set (the plugin's built-in template otherwise).</summary>
+    public IReadOnlyDictionary<string, string> Templates { get; init; } = new Dictionary<string, string>();
+}
 
 internal sealed record ReceiverView(string Name, IReadOnlyList<ChannelView> Channels, IReadOnlyList<GroupSummary> RecentGroups);
 

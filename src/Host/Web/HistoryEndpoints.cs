@@ -13,7 +13,7 @@ internal static class HistoryEndpoints
 {
     public static void MapHistory(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/alerts", async (HttpContext context, IStateStore store, CancellationToken ct) =>
+        app.MapGet("/api/v1/alerts", async (HttpContext context, IAlertHistory store, CancellationToken ct) =>
         {
             var q = context.Request.Query;
             var status = q["status"].ToString();
@@ -48,7 +48,7 @@ internal static class HistoryEndpoints
 
             return Results.Json(alerts, WebJson.Api.IReadOnlyListAlertRecord);
         });
-        app.MapGet("/api/v1/alerts/{fingerprint}/history", async (string fingerprint, IStateStore store, CancellationToken ct) =>
+        app.MapGet("/api/v1/alerts/{fingerprint}/history", async (string fingerprint, IAlertHistory store, CancellationToken ct) =>
         {
             var history = await store.GetAlertHistoryAsync(fingerprint, ct);
             return history is null

@@ -14,9 +14,20 @@ internal static class OperationsEndpoints
     public static void MapOperations(this IEndpointRouteBuilder app)
     {
         app.MapGet("/-/healthy", () => Results.Text("Promoter is Healthy.\n"));
-        app.MapGet("/-/ready", (RuntimeHolder holder) => holder.IsLoaded
-            ? Results.Text("Promoter is Ready.\n")
-            : Results.Text("Promoter is not ready: configuration not loaded.\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        // Ready means the webhook can commit: the configuration is loaded and the state store answers (with PostgreSQL
+        // a round trip to the server, so that a load balancer stops sending to a replica that lost its database).
+        app.MapGet("/-/ready", async (RuntimeHolder holder, IStateStore state, CancellationToken ct) =>
+        {
+            if (!holder.IsLoaded)
+            {
+                return Results.Text("Promoter is not ready: configuration not loaded.\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+
+            var health = await state.CheckHealthAsync(ct);
+            return health.Healthy
+                ? Results.Text("Promoter is Ready.\n")
+                : Results.Text($"Promoter is not ready: the state store cannot be used ({health.Problem}).\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+        });
         app.MapPost("/-/reload", async (HttpContext context, RuntimeHolder holder, CancellationToken ct) =>
         {
             // curl -X POST sends no body; a web page could send a form or text/plain in a visitor's browser.
@@ -32,7 +43,7 @@ internal static class OperationsEndpoints
                 : Results.Json(new ReloadResult("error", errors.Select(e => e.ToString()).ToList()), WebJson.Api.ReloadResult,
                     statusCode: StatusCodes.Status400BadRequest);
         });
-        app.MapGet("/metrics", async (PrometheusTextExporter exporter, PromoterMetrics metrics, IStateStore store, TimeProvider time, CancellationToken ct) =>
+        app.MapGet("/metrics", async (PrometheusTextExporter exporter, PromoterMetrics metrics, IOutbox store, TimeProvider time, CancellationToken ct) =>
         {
             try
             {

@@ -113,7 +113,8 @@ internal static class ToolsEndpoints
                 return error;
             }
 
-            if (body is null || string.IsNullOrEmpty(body.Template))
+            // With a channel, an empty template means "the channel's own (configured or built-in) template".
+            if (body is null || (string.IsNullOrEmpty(body.Template) && body.Channel is null))
             {
                 return Bad("template is required, e.g. {\"template\": \"{{ template \\\"__subject\\\" . }}\", \"data\": <an Alertmanager webhook payload>}");
             }
@@ -130,17 +131,37 @@ internal static class ToolsEndpoints
                 return Bad($"data: {e.Message}");
             }
 
+            var runtime = holder.Current;
+            var channelType = body.Channel is null ? null : runtime.Settings.Channels.FirstOrDefault(c => c.Name == body.Channel)?.Type;
+            var output = "";
             try
             {
-                var compiled = holder.Current.Templates.Compile("preview", body.Template, body.Profile ?? Abstractions.Templating.TemplateProfiles.Alertmanager);
-                // Bounded like every execution (output, steps, time) and stopped as soon as the caller goes away.
-                var output = compiled.Render(new Abstractions.Templating.TemplateInput(group), ct);
-                return Results.Json(new PreviewResponse(output), WebJson.Api.PreviewResponse);
+                if (!string.IsNullOrEmpty(body.Template))
+                {
+                    var profile = body.Profile ?? Abstractions.Templating.TemplateProfiles.Alertmanager;
+                    // An e-mail body is an HTML template (Go's html/template escaping), as the e-mail channel compiles it.
+                    var compiled = channelType == "email" && (body.Field ?? "html") == "html"
+                        ? runtime.Templates.CompileHtml("preview", body.Template, profile)
+                        : runtime.Templates.Compile("preview", body.Template, profile);
+                    // Bounded like every execution (output, steps, time) and stopped as soon as the caller goes away.
+                    output = compiled.Render(new Abstractions.Templating.TemplateInput(group), ct);
+                }
             }
             catch (Abstractions.Templating.TemplateException e)
             {
                 return Results.Json(new ErrorBody("error", e.Message), WebJson.Api.ErrorBody, statusCode: StatusCodes.Status422UnprocessableEntity);
             }
+
+            if (body.Channel is null)
+            {
+                return Results.Json(new PreviewResponse(output), WebJson.Api.PreviewResponse);
+            }
+
+            var (channel, channelError) = await ChannelPreview.RunAsync(holder, body.Channel, body.Field,
+                string.IsNullOrEmpty(body.Template) ? null : body.Template, body.Profile, group, ct);
+            return channel is null
+                ? Results.Json(new ErrorBody("error", channelError ?? "the channel preview failed"), WebJson.Api.ErrorBody, statusCode: StatusCodes.Status422UnprocessableEntity)
+                : Results.Json(new PreviewResponse(output) { Channel = channel }, WebJson.Api.PreviewResponse);
         });
     }
 

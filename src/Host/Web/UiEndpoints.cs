@@ -35,7 +35,7 @@ internal static class UiEndpoints
         app.MapGet("/ui/app.js", () => Asset("app.js", "text/javascript; charset=utf-8"));
         app.MapGet("/ui/app.css", () => Asset("app.css", "text/css; charset=utf-8"));
 
-        app.MapGet("/", async (HttpContext context, IStateStore store, RuntimeHolder holder, CancellationToken ct) =>
+        app.MapGet("/", async (HttpContext context, IAlertHistory store, RuntimeHolder holder, CancellationToken ct) =>
         {
             var q = context.Request.Query;
             var status = q["status"].ToString() is "firing" or "resolved" ? q["status"].ToString() : null;
@@ -111,7 +111,7 @@ internal static class UiEndpoints
             return End(context, sb);
         });
 
-        app.MapGet("/alerts/{fingerprint}", async (HttpContext context, string fingerprint, IStateStore store, RuntimeHolder holder,
+        app.MapGet("/alerts/{fingerprint}", async (HttpContext context, string fingerprint, IAlertHistory store, IRenderedCharts charts, RuntimeHolder holder,
             TimeProvider time, CancellationToken ct) =>
         {
             var history = await store.GetAlertHistoryAsync(fingerprint, ct);
@@ -155,7 +155,7 @@ internal static class UiEndpoints
                 sb.Append("<tr><td>").Append(Time(change.ReceivedAt)).Append("</td><td>").Append(Badge(change.Status))
                   .Append(change.IsRepeat ? " <span class=\"muted small\">repeat</span>" : "").Append("</td><td>").Append(E(change.Receiver))
                   .Append("</td><td class=\"hide-narrow\">").Append(Time(change.StartsAt)).Append("</td><td class=\"hide-narrow\">").Append(change.EndsAt is { } e ? Time(e) : "—").Append("</td><td>");
-                var rendered = await store.GetRenderedGroupAsync(change.GroupId, ct);
+                var rendered = await charts.GetRenderedGroupAsync(change.GroupId, ct);
                 if (rendered is not null)
                 {
                     var group = await store.GetGroupAsync(change.GroupId, ct);
@@ -244,17 +244,22 @@ internal static class UiEndpoints
         {
             var sb = Page(context, "Template playground", "playground", "/playground");
             sb.Append("<h1>Template playground</h1><p class=\"muted small\">Choose a receiver and one of its recent groups (or paste an Alertmanager payload), ")
-              .Append("pick a channel to start from its template, and edit: the preview follows as you type. Nothing is sent.</p>")
+              .Append("pick a channel and which of its templates to edit: the preview follows as you type. With a channel, its own code builds the message ")
+              .Append("(the payload it would post, shown below, and a rendering of it as that service shows it); nothing is sent.</p>")
               .Append("<form class=\"stack\" id=\"playground\" aria-label=\"Template playground\"><div class=\"row\">")
               .Append("<label>Receiver<select id=\"pg-receiver\"></select></label>")
               .Append("<label>Group<select id=\"pg-group\"></select></label>")
               .Append("<label>Channel<select id=\"pg-channel\"></select></label>")
+              .Append("<label>Template<select id=\"pg-field\"></select></label>")
               .Append("<label>Function set<select id=\"pg-profile\"><option value=\"alertmanager\">alertmanager</option><option value=\"dingtalk\">dingtalk</option></select></label></div>")
-              .Append("<div class=\"grid2\"><div><label for=\"pg-template\">Template</label><textarea id=\"pg-template\" rows=\"14\" spellcheck=\"false\">")
+              .Append("<div class=\"grid2\"><div><label for=\"pg-template\">Template text</label><textarea id=\"pg-template\" rows=\"14\" spellcheck=\"false\">")
               .Append(E("{{ range .Alerts }}### {{ .Labels.alertname }} ({{ .Status }})\n{{ .Annotations.summary }}\n{{ end }}"))
               .Append("</textarea><p class=\"error\" id=\"pg-error\" role=\"alert\"></p><p class=\"small\" id=\"pg-where\"></p>")
-              .Append("<label for=\"pg-payload\">Payload (Alertmanager webhook JSON; empty: a built-in sample)</label><textarea id=\"pg-payload\" rows=\"12\" spellcheck=\"false\"></textarea></div>")
-              .Append("<div><h2>As the channel shows it</h2><div class=\"rendered\" id=\"pg-rendered\" aria-live=\"polite\"></div><h2>Raw output</h2><pre class=\"output\" id=\"pg-output\"></pre></div></div></form>");
+              .Append("<label for=\"pg-payload\">Payload (Alertmanager webhook JSON; empty: a built-in sample)</label><textarea id=\"pg-payload\" rows=\"12\" spellcheck=\"false\"></textarea>")
+              .Append("<h2>Template output</h2><pre class=\"output\" id=\"pg-output\"></pre></div>")
+              .Append("<div><h2 id=\"pg-shows\">As a Markdown chat client shows it</h2><p class=\"notice\" id=\"pg-note\" role=\"status\"></p>")
+              .Append("<div class=\"rendered\" id=\"pg-rendered\" aria-live=\"polite\"></div>")
+              .Append("<h2>What the channel would send</h2><div id=\"pg-sent\"></div></div></div></form>");
             return End(context, sb);
         });
     }

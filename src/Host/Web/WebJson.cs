@@ -21,9 +21,20 @@ internal sealed record RenderRequestBody(string? Query, string? Renderer, string
 
 internal sealed record RenderStoredResponse(string Url, string Key, bool Public, DateTimeOffset? ExpiresAt);
 
-internal sealed record PreviewRequestBody(string? Template, string? Profile, System.Text.Json.JsonElement? Data);
+internal sealed record PreviewRequestBody(string? Template, string? Profile, System.Text.Json.JsonElement? Data)
+{
+    /// <summary>A configured channel: the preview then also runs that channel's own code with the template.</summary>
+    public string? Channel { get; init; }
 
-internal sealed record PreviewResponse(string Output);
+    /// <summary>Which of the channel's templates the text replaces (text, title; html, subject for e-mail; body for webhook).</summary>
+    public string? Field { get; init; }
+}
+
+internal sealed record PreviewResponse(string Output)
+{
+    /// <summary>What the channel would send, when a channel was named.</summary>
+    public ChannelPreviewResult? Channel { get; init; }
+}
 
 [JsonSerializable(typeof(WebhookAccepted))]
 [JsonSerializable(typeof(ErrorBody))]

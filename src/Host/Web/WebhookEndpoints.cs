@@ -95,7 +95,7 @@ internal static partial class WebhookEndpoints
                 $"receiver '{receiverName}' is not configured; configured receivers: {(known.Length == 0 ? "(none)" : known)}");
         }
 
-        var store = services.GetRequiredService<IStateStore>();
+        var store = services.GetRequiredService<IOutbox>();
         var time = services.GetRequiredService<TimeProvider>();
         EnqueueResult result;
         try

@@ -19,10 +19,9 @@ namespace Promoter.Host.Tests.Pipeline;
 public sealed class WebhookFailureModesTests
 {
     /// <summary>A state store whose writes fail, as when the disk is full or the database is locked too long.</summary>
-    private sealed class UnavailableStore : IStateStore
+    private sealed class UnavailableStore : IOutbox
     {
         private static Exception Down() => new StateStoreException("database is locked");
-        public Task InitializeAsync(CancellationToken ct) => Task.CompletedTask;
         public Task<int> RecoverAsync(CancellationToken ct) => Task.FromResult(0);
         public Task<int> ReleaseLeasesAsync(string owner, CancellationToken ct) => Task.FromResult(0);
         public Task<EnqueueResult> EnqueueAsync(NewGroup group, CancellationToken ct) => Task.FromException<EnqueueResult>(Down());
@@ -31,18 +30,10 @@ public sealed class WebhookFailureModesTests
         public Task MarkFailedAsync(long deliveryId, int attempts, string reason, string error, DateTimeOffset at, CancellationToken ct) => Task.FromException(Down());
         public Task RescheduleAsync(long deliveryId, int attempts, DateTimeOffset nextAttemptAt, string error, string? resumeToken, CancellationToken ct) => Task.FromException(Down());
         public Task<string?> GetLastMessageIdAsync(string channel, string groupKey, CancellationToken ct) => Task.FromException<string?>(Down());
-        public Task<Abstractions.Model.AlertGroup?> GetGroupAsync(long groupId, CancellationToken ct) => Task.FromException<Abstractions.Model.AlertGroup?>(Down());
-        public Task<IReadOnlyList<StoredGroupImage>?> GetGroupImagesAsync(long groupId, CancellationToken ct) => Task.FromException<IReadOnlyList<StoredGroupImage>?>(Down());
-        public Task<RenderedGroup?> GetRenderedGroupAsync(long groupId, CancellationToken ct) => Task.FromException<RenderedGroup?>(Down());
-        public Task<RenderedGroup> SaveGroupImagesAsync(long groupId, IReadOnlyList<StoredGroupImage> images, IReadOnlyList<string> notes, CancellationToken ct) => Task.FromException<RenderedGroup>(Down());
         public Task DeferAsync(long deliveryId, DateTimeOffset until, CancellationToken ct) => Task.FromException(Down());
         public Task<IReadOnlyList<ClaimedDelivery>> ClaimBacklogAsync(string channel, int max, DateTimeOffset now, TimeSpan lease, string owner, CancellationToken ct) => Task.FromException<IReadOnlyList<ClaimedDelivery>>(Down());
         public Task MarkSentTogetherAsync(IReadOnlyList<long> deliveryIds, string note, DateTimeOffset at, CancellationToken ct) => Task.FromException(Down());
-        public Task<IReadOnlyList<AlertRecord>> QueryAlertsAsync(AlertQuery query, CancellationToken ct) => Task.FromException<IReadOnlyList<AlertRecord>>(Down());
-        public Task<AlertHistory?> GetAlertHistoryAsync(string fingerprint, CancellationToken ct) => Task.FromException<AlertHistory?>(Down());
         public Task<QueueStats> GetQueueStatsAsync(DateTimeOffset now, CancellationToken ct) => Task.FromException<QueueStats>(Down());
-        public Task<int> PruneAsync(DateTimeOffset olderThan, CancellationToken ct) => Task.FromException<int>(Down());
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     [Fact]
@@ -56,7 +47,7 @@ public sealed class WebhookFailureModesTests
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Services.AddPromoterCore();
-        builder.Services.AddSingleton<IStateStore, UnavailableStore>();
+        builder.Services.AddSingleton<IOutbox, UnavailableStore>();
         builder.Services.AddSingleton<IntakeSignal>();
         builder.Services.AddSingleton(sp => HostBootstrap.LoadPlugins(sp, new HostSettings { DataDirectory = dir, PluginsDirectory = Path.Combine(dir, "none") }));
         builder.Services.AddSingleton(sp => new RuntimeHolder(config, new ConfigOverrides(DataDirectory: dir), sp.GetRequiredService<Promoter.Host.Plugins.PluginCatalog>(),
