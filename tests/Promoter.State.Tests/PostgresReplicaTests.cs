@@ -161,6 +161,10 @@ public sealed class PostgresReplicaTests(PostgresServer server)
             }
 
             Assert.Equal(0, await store.PruneAsync(TempStore.T0.AddDays(1), None));
+
+            // Released explicitly: a closed session's locks go only when its server process has exited, a moment later.
+            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(5787773494297100290)", other);
+            await release.ExecuteNonQueryAsync();
         }
 
         Assert.Equal(1, await store.PruneAsync(TempStore.T0.AddDays(1), None));
