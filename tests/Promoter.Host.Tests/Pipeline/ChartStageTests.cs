@@ -24,7 +24,7 @@ namespace Promoter.Host.Tests.Pipeline;
 /// </summary>
 public sealed class ChartStageTests : IAsyncLifetime
 {
-    private static readonly byte[] Chart = [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3, 4];
+    private static readonly byte[] Chart = Promoter.Testing.Storage.SampleImages.Png(1); // a real PNG: the host checks every image before a store sees it
 
     private sealed class OneChartRenderer : IAlertRenderer
     {

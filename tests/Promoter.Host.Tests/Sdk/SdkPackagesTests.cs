@@ -148,7 +148,7 @@ public sealed class SdkPackagesTests(SdkPackages sdk)
         await SdkPackages.RunAsync(work, TimeSpan.FromMinutes(2), "dotnet", "new", "install",
             Path.Combine(sdk.Feed, $"Promoter.Templates.{sdk.Version}.nupkg"), "--debug:custom-hive", sdk.Hive);
         await SdkPackages.RunAsync(work, TimeSpan.FromMinutes(2), "dotnet", "new", "promoter-channel", "-n", "Acme.Pager",
-            "--type", "pager", "-o", work, "--debug:custom-hive", sdk.Hive);
+            "--channel", "pager", "-o", work, "--debug:custom-hive", sdk.Hive);
         sdk.WriteNugetConfig(work);
 
         // The generated test project runs the channel conformance kit, taken from the Promoter.Plugins.Testing package.
