@@ -19,52 +19,7 @@ public sealed partial class SqliteStateStore : IAlertEventRows
         var limit = Math.Clamp(query.Limit, 1, MaxQueryLimit);
         return ReadAsync<long?>("read event rows", c =>
         {
-            // The same query as ReadEventsAsync (only the filters given, so the indexes apply), the same repeat probe.
-            var where = new StringBuilder("h.id > $after");
-            using var cmd = Command(c, null, "");
-            cmd.Parameters.AddWithValue("$after", Math.Max(0, query.After));
-            if (query.Since is { } since)
-            {
-                where.Append(" AND h.received_at >= $since");
-                cmd.Parameters.AddWithValue("$since", ToMs(since));
-            }
-
-            if (query.Until is { } until)
-            {
-                where.Append(" AND h.received_at < $until");
-                cmd.Parameters.AddWithValue("$until", ToMs(until));
-            }
-
-            if (query.Receiver is { } receiver)
-            {
-                where.Append(" AND h.receiver = $receiver");
-                cmd.Parameters.AddWithValue("$receiver", receiver);
-            }
-
-            if (query.AlertName is { } name)
-            {
-                where.Append(" AND h.alert_name = $name");
-                cmd.Parameters.AddWithValue("$name", name);
-            }
-
-            if (query.Status is { } wanted)
-            {
-                where.Append(" AND h.status = $status");
-                cmd.Parameters.AddWithValue("$status", wanted);
-            }
-
-            cmd.CommandText = $"""
-                SELECT h.id, h.fingerprint, h.alert_name, h.receiver, h.status, h.labels_json, h.annotations_json,
-                       h.starts_at, h.ends_at, h.received_at, h.group_id,
-                       (SELECT p.status || ' ' || p.starts_at FROM alert_history p
-                        WHERE p.fingerprint = h.fingerprint AND p.receiver = h.receiver AND p.id < h.id
-                        ORDER BY p.id DESC LIMIT 1)
-                FROM alert_history h
-                WHERE {where}
-                ORDER BY h.id
-                LIMIT $limit
-                """;
-            cmd.Parameters.AddWithValue("$limit", limit + 1);
+            using var cmd = EventsCommand(c, query, limit); // the same query and repeat probe as ReadEventsAsync
             using var r = cmd.ExecuteReader();
             var count = 0;
             long last = 0;

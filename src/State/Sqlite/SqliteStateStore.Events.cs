@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.Data.Sqlite;
 
 namespace Promoter.State.Sqlite;
 
@@ -19,55 +20,7 @@ public sealed partial class SqliteStateStore : IAlertEvents
         var limit = Math.Clamp(query.Limit, 1, MaxQueryLimit);
         return ReadAsync("read events", c =>
         {
-            // Only the filters given go into the WHERE clause: "$x IS NULL OR col = $x" would keep SQLite from
-            // using the (receiver, id) and (alert_name, id) indexes of migration 2.
-            var where = new StringBuilder("h.id > $after");
-            using var cmd = Command(c, null, "");
-            cmd.Parameters.AddWithValue("$after", Math.Max(0, query.After));
-            if (query.Since is { } since)
-            {
-                where.Append(" AND h.received_at >= $since");
-                cmd.Parameters.AddWithValue("$since", ToMs(since));
-            }
-
-            if (query.Until is { } until)
-            {
-                where.Append(" AND h.received_at < $until");
-                cmd.Parameters.AddWithValue("$until", ToMs(until));
-            }
-
-            if (query.Receiver is { } receiver)
-            {
-                where.Append(" AND h.receiver = $receiver");
-                cmd.Parameters.AddWithValue("$receiver", receiver);
-            }
-
-            if (query.AlertName is { } name)
-            {
-                where.Append(" AND h.alert_name = $name");
-                cmd.Parameters.AddWithValue("$name", name);
-            }
-
-            if (query.Status is { } wanted)
-            {
-                where.Append(" AND h.status = $status");
-                cmd.Parameters.AddWithValue("$status", wanted);
-            }
-
-            // The previous notification of the same alert to the same receiver comes from ix_alert_history_alert
-            // (fingerprint, receiver, id): one index probe per row, whatever the history's size.
-            cmd.CommandText = $"""
-                SELECT h.id, h.fingerprint, h.alert_name, h.receiver, h.status, h.labels_json, h.annotations_json,
-                       h.starts_at, h.ends_at, h.received_at, h.group_id,
-                       (SELECT p.status || ' ' || p.starts_at FROM alert_history p
-                        WHERE p.fingerprint = h.fingerprint AND p.receiver = h.receiver AND p.id < h.id
-                        ORDER BY p.id DESC LIMIT 1)
-                FROM alert_history h
-                WHERE {where}
-                ORDER BY h.id
-                LIMIT $limit
-                """;
-            cmd.Parameters.AddWithValue("$limit", limit + 1);
+            using var cmd = EventsCommand(c, query, limit);
             using var r = cmd.ExecuteReader();
             var events = new List<AlertEvent>(Math.Min(limit, 1024));
             var more = false;
@@ -280,4 +233,63 @@ public sealed partial class SqliteStateStore : IAlertEvents
     }
 
     private sealed record Firing(string Fingerprint, DateTimeOffset StartsAt, DateTimeOffset? EndsAt);
+
+    /// <summary>
+    /// The events page query, shared by the JSON pages and the streamed exports: rows after the cursor matching the
+    /// filters given, with each row's previous notification of the same alert to the same receiver, limit + 1 rows
+    /// (the extra one says whether another page follows).
+    /// </summary>
+    private static SqliteCommand EventsCommand(SqliteConnection c, AlertEventQuery query, int limit)
+    {
+        // Only the filters given go into the WHERE clause: "$x IS NULL OR col = $x" would keep SQLite from
+        // using the (receiver, id) and (alert_name, id) indexes of migration 2.
+        var where = new StringBuilder("h.id > $after");
+        var cmd = Command(c, null, "");
+        cmd.Parameters.AddWithValue("$after", Math.Max(0, query.After));
+        if (query.Since is { } since)
+        {
+            where.Append(" AND h.received_at >= $since");
+            cmd.Parameters.AddWithValue("$since", ToMs(since));
+        }
+
+        if (query.Until is { } until)
+        {
+            where.Append(" AND h.received_at < $until");
+            cmd.Parameters.AddWithValue("$until", ToMs(until));
+        }
+
+        if (query.Receiver is { } receiver)
+        {
+            where.Append(" AND h.receiver = $receiver");
+            cmd.Parameters.AddWithValue("$receiver", receiver);
+        }
+
+        if (query.AlertName is { } name)
+        {
+            where.Append(" AND h.alert_name = $name");
+            cmd.Parameters.AddWithValue("$name", name);
+        }
+
+        if (query.Status is { } wanted)
+        {
+            where.Append(" AND h.status = $status");
+            cmd.Parameters.AddWithValue("$status", wanted);
+        }
+
+        // The previous notification of the same alert to the same receiver comes from ix_alert_history_alert
+        // (fingerprint, receiver, id): one index probe per row, whatever the history's size.
+        cmd.CommandText = $"""
+            SELECT h.id, h.fingerprint, h.alert_name, h.receiver, h.status, h.labels_json, h.annotations_json,
+                   h.starts_at, h.ends_at, h.received_at, h.group_id,
+                   (SELECT p.status || ' ' || p.starts_at FROM alert_history p
+                WHERE p.fingerprint = h.fingerprint AND p.receiver = h.receiver AND p.id < h.id
+                ORDER BY p.id DESC LIMIT 1)
+            FROM alert_history h
+            WHERE {where}
+            ORDER BY h.id
+            LIMIT $limit
+            """;
+        cmd.Parameters.AddWithValue("$limit", limit + 1);
+        return cmd;
+    }
 }
