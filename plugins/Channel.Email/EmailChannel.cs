@@ -56,7 +56,9 @@ internal sealed class EmailChannel : IChannel
         var certificateRejected = false;
         using var client = new SmtpClient
         {
-            Timeout = (int)Math.Ceiling(_options.Timeout.TotalMilliseconds),
+            // MailKit's own socket timeout is a backstop only: the linked token below is what bounds the send, so that a
+            // slow server always yields the same "timed out" answer however the two timers race on a loaded machine.
+            Timeout = (int)Math.Ceiling((_options.Timeout + TimeSpan.FromSeconds(5)).TotalMilliseconds),
             LocalDomain = _options.Hello,
             ServerCertificateValidationCallback = (_, certificate, chain, errors) =>
             {
@@ -96,7 +98,7 @@ internal sealed class EmailChannel : IChannel
             // MailKit may surface a cancelled TLS handshake as an SslHandshakeException: the caller's cancellation wins.
             throw e as OperationCanceledException ?? new OperationCanceledException("the send was cancelled", e, cancellationToken);
         }
-        catch (Exception e) when (timeout.IsCancellationRequested && e is OperationCanceledException or IOException or SslHandshakeException or SocketException)
+        catch (Exception e) when (timeout.IsCancellationRequested || e is TimeoutException || e.InnerException is TimeoutException)
         {
             return Failed(DeliveryResult.Transient($"{Server} did not finish within {_options.Timeout.TotalSeconds:0.###}s while {stage} it (timed out); the message will be retried"));
         }
