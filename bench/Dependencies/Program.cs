@@ -3,6 +3,7 @@
 //   s3 [iterations=300]         Minio 7.0.0 vs AWSSDK.S3 against s3rver (tests/tools), PUT + HEAD + presign + GET back
 //   metrics [seconds=6]         prometheus-net 8.2.1 vs the host's PrometheusTextExporter: scrape cost, memory, promtool
 //   plugins [runs=10]           McMaster.NETCore.Plugins 2.0.0 vs the host's PluginLoadContext: cold load of every plugin
+//   reload [cycles=20] [runs=3] the same two, swapping one plugin folder in a running process (load new, unload old)
 using System.Diagnostics;
 using System.Globalization;
 
@@ -18,8 +19,11 @@ switch (mode)
     case "plugins":
         PluginLoaders.Run(args.Skip(1).ToArray());
         break;
+    case "reload":
+        PluginReloads.Run(args.Skip(1).ToArray());
+        break;
     default:
-        Console.Error.WriteLine("usage: Promoter.Dependencies.Bench s3 [iterations] | metrics [seconds] | plugins [runs]");
+        Console.Error.WriteLine("usage: Promoter.Dependencies.Bench s3 [iterations] | metrics [seconds] | plugins [runs] | reload [cycles] [runs]");
         Environment.Exit(2);
         break;
 }
