@@ -6,7 +6,9 @@
 // Reports per run: time until every alert has appeared in some message, messages sent, alerts dropped (recorded as
 // failed), limit violations, and Promoter's peak RSS (VmHWM).
 //
-//   dotnet run -c Release --project bench/Storm -- [--groups 1000] [--alerts 10] [--scale 10]
+// Peak RSS is also sampled (VmRSS every 100 ms) and split by phase: while the groups are being posted, and after.
+//
+//   dotnet run -c Release --project bench/Storm -- [--groups 1000] [--alerts 10] [--scale 10] [--digests both|on|off] [--max-charts 6]
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -18,6 +20,7 @@ using Promoter.Testing.Infrastructure;
 var groups = Arg("--groups", 1000);
 var alertsPerGroup = Arg("--alerts", 10);
 var scale = Arg("--scale", 10);
+var maxCharts = Arg("--max-charts", 6);
 var window = TimeSpan.FromMinutes(1) / scale;
 var digestAfter = TimeSpan.FromSeconds(60) / scale;
 var deadline = TimeSpan.FromHours(1) / scale;
@@ -51,7 +54,13 @@ await prometheus.WaitForHttpAsync($"http://127.0.0.1:{promPort}/-/ready", TimeSp
 await Task.Delay(TimeSpan.FromSeconds(5));
 
 var results = new List<string>();
-foreach (var digests in new[] { false, true })
+var modes = ArgText("--digests", "both") switch
+{
+    "on" => new[] { true },
+    "off" => [false],
+    _ => [false, true],
+};
+foreach (var digests in modes)
 {
     results.Add(await RunAsync(digests));
 }
@@ -121,13 +130,37 @@ async Task<string> RunAsync(bool digests)
             store: disk
             channels: [robot]
             digest_after: {{(digests ? $"{(int)digestAfter.TotalMilliseconds}ms" : "off")}}
+            max_charts: {{maxCharts}}
         delivery: { workers: 8, deadline: {{(int)deadline.TotalSeconds}}s }
         """;
     await using var promoter = await PromoterProcess.StartAsync(config, hostDirectory: published);
     using var http = new HttpClient { BaseAddress = promoter.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
     var generator = $"http://127.0.0.1:{promPort}/graph?g0.expr={Uri.EscapeDataString("rate(prometheus_http_requests_total[1m]) > 0")}&g0.tab=1";
     var severities = new[] { "critical", "warning", "warning", "info", "info" };
+    var idle = ReadKiB(await File.ReadAllLinesAsync($"/proc/{promoter.ProcessId}/status"), "VmRSS:") / 1024.0;
+    Console.WriteLine($"digests {(digests ? "on" : "off")}: VmRSS before the storm {idle:0.0} MiB");
     var started = Stopwatch.GetTimestamp();
+    // VmRSS sampled every 100 ms, by phase: the peak says where the memory goes (intake, or drain and render).
+    var phase = "intake";
+    var peaks = new ConcurrentDictionary<string, (double MiB, double At)>(StringComparer.Ordinal);
+    using var sampling = new CancellationTokenSource();
+    var sampler = Task.Run(async () =>
+    {
+        while (!sampling.IsCancellationRequested)
+        {
+            try
+            {
+                var rss = ReadKiB(await File.ReadAllLinesAsync($"/proc/{promoter.ProcessId}/status"), "VmRSS:") / 1024.0;
+                var at = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                peaks.AddOrUpdate(phase, (rss, at), (_, old) => rss > old.MiB ? (rss, at) : old);
+                await Task.Delay(100, sampling.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException)
+            {
+                return;
+            }
+        }
+    });
     await Parallel.ForEachAsync(Enumerable.Range(0, groups), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (g, _) =>
     {
         var now = DateTimeOffset.UtcNow.AddSeconds(-30).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
@@ -146,6 +179,7 @@ async Task<string> RunAsync(bool digests)
         }
     });
     var posted = Stopwatch.GetElapsedTime(started);
+    phase = "after intake";
     var total = groups * alertsPerGroup;
 
     // Done when every alert is named or counted in a message, or every delivery has finished (some failed).
@@ -171,9 +205,31 @@ async Task<string> RunAsync(bool digests)
     }
 
     var status = await File.ReadAllLinesAsync($"/proc/{promoter.ProcessId}/status");
-    var hwm = long.Parse(status.First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+    var hwm = ReadKiB(status, "VmHWM:");
+    Console.WriteLine($"digests {(digests ? "on" : "off")}: at the end VmRSS {ReadKiB(status, "VmRSS:") / 1024.0:0.0} MiB = anonymous {ReadKiB(status, "RssAnon:") / 1024.0:0.0} + file-backed {ReadKiB(status, "RssFile:") / 1024.0:0.0} MiB");
+    foreach (var line in (await http.GetStringAsync("metrics")).Split('\n').Where(l => l.StartsWith("dotnet_gc_heap_size_bytes", StringComparison.Ordinal) || l.StartsWith("process_threads", StringComparison.Ordinal)))
+    {
+        Console.WriteLine($"digests {(digests ? "on" : "off")}: at the end {line}");
+    }
+
+    await sampling.CancelAsync();
+    await sampler;
+    foreach (var (name, peak) in peaks.OrderBy(p => p.Value.At))
+    {
+        Console.WriteLine($"digests {(digests ? "on" : "off")}: peak VmRSS {name}: {peak.MiB:0.0} MiB at {peak.At:0.0} s");
+    }
+
     Console.WriteLine($"digests {(digests ? "on" : "off")}: posted {groups} groups in {posted.TotalSeconds:0.0}s; {messages} messages; {covered.Count} alerts named, {countedOnly} counted only; {failed} deliveries failed; {refused} refused by the robot; VmHWM {hwm / 1024.0:0.0} MiB");
     return $"| {(digests ? "on" : "off")} | {(allIn is { } s ? $"{s:0} s" : $"not within {limit.TotalMinutes:0} min")} | {messages} | {covered.Count} | {countedOnly} | {failed * alertsPerGroup} ({failed} groups) | {refused} | {hwm / 1024.0:0.0} MiB |";
+}
+
+static long ReadKiB(string[] status, string field) =>
+    long.Parse(status.First(l => l.StartsWith(field, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+
+string ArgText(string name, string fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 }
 
 static long Sum(string metrics, string prefix, string contains) => metrics.Split('\n')
