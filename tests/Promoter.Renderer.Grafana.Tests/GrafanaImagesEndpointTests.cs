@@ -213,6 +213,43 @@ public sealed class GrafanaImagesEndpointTests(GrafanaImagesFixture fixture) : I
         Assert.DoesNotContain(fixture.Grafana.Requests, r => r.PathAndQuery.Contains("/d/x/", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Webhook_GrafanaRendererSlow_TextSentWithoutTheImageWithinRenderTimeout()
+    {
+        // Panel 2 is a stat panel: only Grafana's renderer can draw it, and here it takes 20 s (render_timeout: 2s).
+        var payload = $$"""
+            {"version":"4","groupKey":"{}:{alertname=\"UptimeLow\"}","truncatedAlerts":0,"status":"firing","receiver":"ops",
+             "groupLabels":{"alertname":"UptimeLow"},"commonLabels":{"alertname":"UptimeLow"},"commonAnnotations":{},
+             "externalURL":"http://grafana.example.com/alerting","alerts":[
+              {"status":"firing","labels":{"alertname":"UptimeLow","instance":"{{Instance}}"},
+               "annotations":{"__dashboardUid__":"{{Dashboard}}","__panelId__":"2","summary":"uptime low"},
+               "startsAt":"{{DateTimeOffset.UtcNow.AddMinutes(-1):O}}","endsAt":"0001-01-01T00:00:00Z","generatorURL":"","fingerprint":"s1"}]}
+            """;
+        var before = fixture.Promoter.LoggedNotifications.Count;
+        fixture.Grafana.ClearRequests();
+        fixture.Grafana.RenderBehavior = GrafanaRenderBehavior.Slow;
+        fixture.Grafana.RenderDelay = TimeSpan.FromSeconds(20);
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using var response = await fixture.Promoter.PostWebhookAsync("ops", payload);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await fixture.Promoter.WaitUntilAsync(() => fixture.Promoter.LoggedNotifications.Count > before, TimeSpan.FromSeconds(15), "the notification");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"the text went out after {clock.Elapsed}, not within the render timeout");
+            using var doc = JsonDocument.Parse(fixture.Promoter.LoggedNotifications[before]);
+            Assert.Empty(doc.RootElement.GetProperty("Images").EnumerateArray());
+            var notes = doc.RootElement.GetProperty("Notes").EnumerateArray().Select(n => n.GetString()!).ToList();
+            Assert.Contains(notes, n => n.Contains("chart for UptimeLow unavailable", StringComparison.Ordinal) && n.Contains("did not answer within 2s", StringComparison.Ordinal));
+            Assert.Contains("var-instance=", Assert.Single(fixture.Grafana.RenderRequests).PathAndQuery, StringComparison.Ordinal); // asked once, with the alert's labels
+        }
+        finally
+        {
+            fixture.Grafana.RenderBehavior = GrafanaRenderBehavior.Png;
+            fixture.Grafana.RenderDelay = TimeSpan.FromSeconds(5);
+        }
+    }
+
     private string[] StoredFiles() => Directory.Exists(Path.Combine(fixture.Promoter.DataDirectory, "images"))
         ? Directory.GetFiles(Path.Combine(fixture.Promoter.DataDirectory, "images"), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray()
         : [];
