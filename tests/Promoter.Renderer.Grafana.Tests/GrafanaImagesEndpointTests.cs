@@ -104,6 +104,32 @@ public sealed class GrafanaImagesEndpointTests(GrafanaImagesFixture fixture) : I
         Assert.Single(fixture.Grafana.RenderRequests);
     }
 
+    [Fact]
+    public async Task GrafanaImages_SensuHandlerRequest_PubImgOfGrafanasRender()
+    {
+        // As the Sensu handler in grafana-images' write-up posts it (Ruby Net::HTTP): Content-Type
+        // application/json;charset=utf-8, no Accept header, the check's graph_image URL with &from=now-6h&to=now appended.
+        fixture.Grafana.ClearRequests();
+        var graphImage = new Uri(fixture.Grafana.BaseUrl, $"render/d-solo/{Dashboard}/?panelId=2&var-server=test-server&width=1000&height=500");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "grafana-images")
+        {
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new Dictionary<string, string> { ["imageUrl"] = graphImage + "&from=now-6h&to=now" }))),
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json;charset=utf-8");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + CallerToken);
+
+        using var response = await fixture.Promoter.Http.SendAsync(request);
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        using var doc = JsonDocument.Parse(text);
+        var png = await fixture.Promoter.Http.GetByteArrayAsync(new Uri(doc.RootElement.GetProperty("pubImg").GetString()!));
+        Assert.Equal(SampleImages.SolidPng(2, 1000, 500), png);
+        var render = Assert.Single(fixture.Grafana.RenderRequests);
+        Assert.EndsWith("panelId=2&var-server=test-server&width=1000&height=500&from=now-6h&to=now", render.PathAndQuery, StringComparison.Ordinal);
+        Assert.Equal("Bearer " + CallerToken, render.Header("authorization"));
+    }
+
     public static TheoryData<string, string?, string?, HttpStatusCode, string> BadRequests => new()
     {
         // name, imageUrl (GRAFANA = the stand-in's base), token, raw body, status, message
