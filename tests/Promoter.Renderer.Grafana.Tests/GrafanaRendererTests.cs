@@ -263,6 +263,24 @@ public sealed class GrafanaRendererTests(PrometheusServer prometheus) : IClassFi
     }
 
     [Fact]
+    public async Task RenderAsync_TokenFromTokenFile_SentAsBearerAndNeverLogged()
+    {
+        await using var grafana = await FakeGrafanaServer.StartAsync(prometheus.Url);
+        var logs = new CapturingLoggerProvider();
+        var read = new List<string>();
+        var (renderer, diagnostics) = GrafanaFixtures.Create(GrafanaFixtures.Mapping(("type", "grafana"), ("url", grafana.BaseUrl.ToString()),
+            ("token_file", "secrets/grafana-token")), logs, readSecretFile: path => { read.Add(path); return Token + "\n"; });
+        Assert.Empty(diagnostics.Errors);
+
+        Assert.Single(await renderer.RenderAsync(GrafanaFixtures.Request(PanelAlert(2)), default));
+
+        Assert.Equal(["secrets/grafana-token"], read.Distinct()); // read at validation and at creation, as the host does
+        Assert.NotEmpty(grafana.Requests);
+        Assert.All(grafana.Requests, r => Assert.Equal("Bearer " + Token, r.Header("authorization"))); // the file's newline trimmed
+        Assert.DoesNotContain(Token, logs.AllText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RenderAsync_NoPanelAnnotations_NoImage()
     {
         await using var grafana = await FakeGrafanaServer.StartAsync(prometheus.Url);
