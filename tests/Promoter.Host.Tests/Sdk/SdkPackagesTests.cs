@@ -140,10 +140,9 @@ public sealed class SdkPackagesTests(SdkPackages sdk)
         }
     }
 
-    // Known defect, issue 17 left open: the project `dotnet new promoter-channel` generates builds, but every test of its
-    // conformance project fails in ChannelTestContext's constructor (seen in CI on 2026-12-01). Skipped, visibly, until
-    // the template is fixed; it is not claimed to work.
-    [Fact(Skip = "dotnet new promoter-channel: the generated project's conformance tests fail in ChannelTestContext's constructor (issue 17, open)")]
+    // The template's --channel value renames files too (fileRename): the default template Templates/<type>.tmpl is
+    // embedded under the name the entry point reads. Without it every generated conformance test failed at set-up.
+    [Fact]
     public async Task Template_NewChannel_PassesConformanceKitFromPackagesAndLoadsInHost()
     {
         var work = Path.Combine(sdk.Root, "template-channel");
