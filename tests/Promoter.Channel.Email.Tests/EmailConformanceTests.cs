@@ -43,9 +43,12 @@ public sealed class EmailConformanceTests
         silent.Start();
         var accepted = silent.AcceptSocketAsync();
         var timeout = TimeSpan.FromSeconds(1);
+        using var context = new ChannelTestContext(new EmailPlugin());
+        var channel = context.Create("email", Settings(((IPEndPoint)silent.LocalEndpoint).Port, timeout));
+
+        // Only the send is timed, not building the plugin's services: on a loaded machine that alone can take seconds.
         var watch = Stopwatch.StartNew();
-        var (result, context) = await SendAsync(((IPEndPoint)silent.LocalEndpoint).Port, timeout);
-        using var _ = context;
+        var result = await channel.SendAsync(AlertGroupSamples.Notify(AlertGroupSamples.FiringSingle, withImages: true), CancellationToken.None);
         watch.Stop();
 
         Assert.Equal(FailureReason.Transient, result.Failure);

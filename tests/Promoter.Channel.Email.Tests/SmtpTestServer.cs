@@ -63,7 +63,9 @@ internal sealed class SmtpTestServer : IAsyncDisposable
         var process = ChildProcess.Start(Python.Value, args);
         try
         {
-            await process.WaitForPortAsync(port, TimeSpan.FromSeconds(20));
+            // Python's start (aiosmtpd, ssl) can take many seconds on a machine busy with a parallel test run; the wait
+            // ends as soon as the port answers.
+            await process.WaitForPortAsync(port, TimeSpan.FromSeconds(60));
         }
         catch
         {

@@ -279,6 +279,26 @@ public sealed class TelegramChannelTests
         Assert.Contains("chart \"HighScrapeDuration chart 0\" not attached: not stored where Telegram can fetch it", message.VisibleText, StringComparison.Ordinal);
     }
 
+    // The chart budget (max_charts) says what it left out in a note: the note goes in the caption, within its limit.
+    [Fact]
+    public async Task Send_ChartBudgetNote_ShownInCaptionWithinLimit()
+    {
+        await using var server = await FakeTelegramServer.StartAsync(Token);
+        using var context = new ChannelTestContext(new TelegramPlugin(), templates: TextOf(() => new string('x', 700)));
+        var channel = context.Create("telegram", Settings(server));
+        const string Note = "+3 more charts not drawn (max_charts: 1)";
+        var notification = AlertGroupSamples.Notify(AlertGroupSamples.FiringSingle, withImages: true, publicImages: false) with { Notes = [Note] };
+
+        var result = await channel.SendAsync(notification, CancellationToken.None);
+
+        Assert.True(result.IsSuccess, result.ToString());
+        var message = Assert.Single(server.Messages);
+        Assert.Equal("sendPhoto", message.Method);
+        Assert.Contains(Note, message.VisibleText, StringComparison.Ordinal);
+        Assert.Contains("xxxx", message.VisibleText, StringComparison.Ordinal);
+        Assert.True(message.VisibleText.Length <= FakeTelegramServer.CaptionLimit, $"{message.VisibleText.Length} characters");
+    }
+
     [Theory]
     [InlineData("123456789:AAsomeOtherBotTokenThatTelegramDoesNotKnow0", FailureReason.Auth)]
     public async Task Send_UnknownToken_AuthFailureWithoutTheToken(string token, FailureReason expected)

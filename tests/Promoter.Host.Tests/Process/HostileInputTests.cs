@@ -17,6 +17,9 @@ public sealed class HostileInputHost : IAsyncLifetime
     public const string Token = "hostileAccessToken0123456789abcdef";
     public const string SigningSecret = "SEChostileSigningSecret0123456789";
 
+    /// <summary>A channel template that would build a 100-million-character value.</summary>
+    public const string BombTemplate = """{{ repeat 10000 (repeat 10000 "x") }}""";
+
     public PromoterProcess Promoter { get; private set; } = null!;
     public ScriptedHttpServer Echo { get; private set; } = null!;
 
@@ -28,11 +31,14 @@ public sealed class HostileInputHost : IAsyncLifetime
             channels:
               ops-log: { type: log }
               ding: { type: dingtalk, url: "{{Echo.BaseUrl}}robot/send?access_token={{Token}}", secret: "{{SigningSecret}}" }
+              bomb-log: { type: log, template: { profile: dingtalk, text: '{{BombTemplate}}' } }
             receivers:
               - name: ops
                 channels: [ops-log]
               - name: ding
                 channels: [ding]
+              - name: bomb
+                channels: [bomb-log]
             """);
     }
 
@@ -170,7 +176,7 @@ public sealed class HostileInputTests(HostileInputHost host) : IClassFixture<Hos
         using var history = await host.Promoter.WaitForJsonAsync("api/v1/alerts/6b1410b0fcb84541/history",
             h => h.GetProperty("deliveries").EnumerateArray().Any(d => d.GetProperty("channel").GetString() == "ding"
                 && d.GetProperty("lastError").ValueKind == JsonValueKind.String),
-            TimeSpan.FromSeconds(30), "the ding delivery's recorded failure");
+            TimeSpan.FromSeconds(60), "the ding delivery's recorded failure");
         var historyText = history.RootElement.GetRawText();
         var page = await host.Promoter.Http.GetStringAsync("alerts/6b1410b0fcb84541");
         var seen = string.Join('\n', host.Echo.Requests.Select(r => r.PathAndQuery));
@@ -185,6 +191,29 @@ public sealed class HostileInputTests(HostileInputHost host) : IClassFixture<Hos
             Assert.DoesNotContain(HostileInputHost.SigningSecret, where, StringComparison.Ordinal);
         }
     }
+
+    // A channel's own template that breaches the execution limits is a template failure like any other: the
+    // alert still goes out with the built-in text, and the fallback is counted per channel.
+    [Fact]
+    public async Task Delivery_ChannelTemplateOverLimits_BuiltInTextSentAndFallbackCounted()
+    {
+        using var response = await host.Promoter.PostWebhookAsync("bomb",
+            """{"version":"4","status":"firing","receiver":"bomb","groupKey":"bomb","groupLabels":{"alertname":"Bomb"},"alerts":[{"status":"firing","labels":{"alertname":"Bomb"},"annotations":{"summary":"still delivered"},"startsAt":"2026-11-21T22:45:02Z"}]}""");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        await host.Promoter.WaitUntilAsync(() => BombLines().Count > 0, TimeSpan.FromSeconds(60), "the bomb-log channel's notification");
+        var logged = Assert.Single(BombLines());
+        var text = logged.GetProperty("Text").GetString()!;
+        var metrics = await host.Promoter.Http.GetStringAsync("metrics");
+
+        Assert.StartsWith("(template failed; showing the built-in message)\n[FIRING] Bomb: still delivered", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("xxxxxxxxxx", text, StringComparison.Ordinal);
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("promoter_template_fallbacks_total{", StringComparison.Ordinal)
+            && l.Contains("channel=\"bomb-log\"", StringComparison.Ordinal) && l.EndsWith(" 1", StringComparison.Ordinal));
+    }
+
+    private List<JsonElement> BombLines() => host.Promoter.LoggedNotifications.Select(l => JsonDocument.Parse(l).RootElement.Clone())
+        .Where(e => e.GetProperty("Channel").GetString() == "bomb-log").ToList();
 
     private long RssBytes() => long.Parse(File.ReadLines($"/proc/{host.Promoter.ProcessId}/status").Single(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
         .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
@@ -203,6 +232,29 @@ public sealed class AuthScopeTests
           - name: ops
             channels: [ops-log]
         """;
+
+    // Nothing is labelled before auth: posts without credentials to random receiver names add no series.
+    [Fact]
+    public async Task Metrics_UnauthenticatedPostsToRandomNames_OneUnknownSeries()
+    {
+        await using var promoter = await PromoterProcess.StartAsync(Config(""));
+        for (var i = 0; i < 30; i++)
+        {
+            using var r = await promoter.PostWebhookAsync($"{(i % 2 == 0 ? "ops" : "random-" + i)}-{new string('q', 100)}", """{"alerts":[]}""");
+            Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
+        }
+
+        using var ops = await promoter.PostWebhookAsync("ops", """{"alerts":[]}""");
+        Assert.Equal(HttpStatusCode.Unauthorized, ops.StatusCode);
+        var metrics = await promoter.Http.GetStringAsync("metrics");
+        var lines = metrics.Split('\n').Where(l => l.StartsWith("promoter_webhooks_received_total{", StringComparison.Ordinal)).ToList();
+
+        Assert.DoesNotContain("random-", metrics, StringComparison.Ordinal);
+        var line = Assert.Single(lines);
+        Assert.Contains("receiver=\"unknown\"", line, StringComparison.Ordinal);
+        Assert.Contains("result=\"unauthorized\"", line, StringComparison.Ordinal);
+        Assert.EndsWith(" 31", line, StringComparison.Ordinal);
+    }
 
     [Theory]
     // Default (tools): the preview runs a request's template, a render spends Prometheus time and store space.
