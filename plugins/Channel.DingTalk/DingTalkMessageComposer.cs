@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Promoter.Abstractions.Channels;
 using Promoter.Abstractions.Model;
 using Promoter.Abstractions.Templating;
+using Promoter.Plugins.Sdk.Templating;
 
 namespace Promoter.Channel.DingTalk;
 
@@ -218,48 +219,21 @@ internal sealed class DingTalkMessageComposer
         return result;
     }
 
-    private string Render(ICompiledTemplate? template, AlertGroup group, IReadOnlyList<NotificationImage> images, Func<AlertGroup, IReadOnlyList<NotificationImage>, string> builtIn)
-    {
-        if (template is not null)
+    private string Render(ICompiledTemplate? template, AlertGroup group, IReadOnlyList<NotificationImage> images, Func<AlertGroup, IReadOnlyList<NotificationImage>, string> builtIn) =>
+        TemplateFallback.Render(template, () => new TemplateInput(group)
         {
-            try
+            Images = images,
+            Extras = _current is { } n ? Extras(n) : new Dictionary<string, object?>
             {
-                var input = new TemplateInput(group)
-                {
-                    Images = images,
-                    Extras = _current is { } n ? Extras(n) : new Dictionary<string, object?>
-                    {
-                        ["AtMobiles"] = _at.AtMobiles,
-                        ["AtUserIds"] = _at.AtUserIds,
-                    },
-                };
-                var rendered = template.Render(input);
-                if (!string.IsNullOrWhiteSpace(rendered))
-                {
-                    return rendered;
-                }
-            }
-            catch (TemplateException e)
-            {
-                DingTalkLog.TemplateFailed(_logger, _channel, template.Name, e.Message);
-            }
-        }
+                ["AtMobiles"] = _at.AtMobiles,
+                ["AtUserIds"] = _at.AtUserIds,
+            },
+        }, () => builtIn(group, images), TemplateFailed);
 
-        return builtIn(group, images);
-    }
+    private ICompiledTemplate? Compile(ITemplateRenderer templates, string name, string text) =>
+        TemplateFallback.Compile(templates, name, text, _options.TemplateProfile, TemplateFailed);
 
-    private ICompiledTemplate? Compile(ITemplateRenderer templates, string name, string text)
-    {
-        try
-        {
-            return templates.Compile(name, text, _options.TemplateProfile);
-        }
-        catch (TemplateException e)
-        {
-            DingTalkLog.TemplateFailed(_logger, _channel, name, e.Message);
-            return null;
-        }
-    }
+    private void TemplateFailed(string template, string error) => DingTalkLog.TemplateFailed(_logger, _channel, template, error);
 
     /// <summary>"[FIRING:2] HighCPU DiskFull": what the message is about when no template can say it.</summary>
     internal static string BuiltInTitle(AlertGroup group, IReadOnlyList<NotificationImage> images)

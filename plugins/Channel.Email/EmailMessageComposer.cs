@@ -9,6 +9,7 @@ using Promoter.Abstractions.Channels;
 using Promoter.Abstractions.Configuration;
 using Promoter.Abstractions.Model;
 using Promoter.Abstractions.Templating;
+using Promoter.Plugins.Sdk.Templating;
 
 namespace Promoter.Channel.Email;
 
@@ -172,52 +173,23 @@ internal sealed class EmailMessageComposer
         return sb.ToString();
     }
 
-    private string Render(ICompiledTemplate? template, TemplateInput input, string fallback)
-    {
-        if (template is null)
-        {
-            return fallback;
-        }
+    private string Render(ICompiledTemplate? template, TemplateInput input, string fallback) =>
+        TemplateFallback.Render(template, () => input, fallback, (name, error) => EmailLog.TemplateFailed(_logger, _channel, name, error));
 
-        try
-        {
-            var rendered = template.Render(input);
-            return string.IsNullOrWhiteSpace(rendered) ? fallback : rendered;
-        }
-        catch (TemplateException e)
-        {
-            EmailLog.TemplateFailed(_logger, _channel, template.Name, e.Message);
-            return fallback;
-        }
-    }
-
-    private ICompiledTemplate? Compile(ITemplateRenderer templates, string path, string key, string text, string profile, bool html, PluginSettings? settings)
-    {
-        var name = $"{path}.template.{key}";
-        try
-        {
-            return html ? templates.CompileHtml(name, text, profile) : templates.Compile(name, text, profile);
-        }
-        catch (NotSupportedException)
-        {
-            // A host without an HTML mode: the text engine still renders, without html/template's escaping.
-            return templates.Compile(name, text, profile);
-        }
-        catch (TemplateException e)
+    private ICompiledTemplate? Compile(ITemplateRenderer templates, string path, string key, string text, string profile, bool html, PluginSettings? settings) =>
+        TemplateFallback.Compile(templates, $"{path}.template.{key}", text, profile, (name, error) =>
         {
             if (settings is not null)
             {
                 // A configuration error: the host refuses the configuration, nothing to log here.
-                settings.AddError($"template.{key}", e.Message, html
+                settings.AddError($"template.{key}", error, html
                     ? "fix the HTML template (it is escaped as Go's html/template; check it with: promoter template render --template.type=html)"
                     : "fix the template (check it with: promoter template render)");
-                return null;
+                return;
             }
 
-            EmailLog.TemplateFailed(_logger, _channel, name, e.Message);
-            return null;
-        }
-    }
+            EmailLog.TemplateFailed(_logger, _channel, name, error);
+        }, html);
 
     internal static string BuiltInSubject(AlertGroup group)
     {

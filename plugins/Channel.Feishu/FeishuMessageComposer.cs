@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Promoter.Abstractions.Channels;
 using Promoter.Abstractions.Model;
 using Promoter.Abstractions.Templating;
+using Promoter.Plugins.Sdk.Templating;
 
 namespace Promoter.Channel.Feishu;
 
@@ -306,39 +307,14 @@ internal sealed class FeishuMessageComposer
         ChatTemplateExtras.For(notification.Group, _options.Lang, _options.TimeZone, _publicUrl, notification.Digest);
 
     private string Render(ICompiledTemplate? template, Notification notification, AlertGroup group, IReadOnlyList<NotificationImage> images,
-        Func<AlertGroup, IReadOnlyList<NotificationImage>, NotificationDigest?, string> builtIn)
-    {
-        if (template is not null)
-        {
-            try
-            {
-                var rendered = template.Render(new TemplateInput(group) { Images = images, Extras = Extras(notification) });
-                if (!string.IsNullOrWhiteSpace(rendered))
-                {
-                    return rendered;
-                }
-            }
-            catch (TemplateException e)
-            {
-                FeishuLog.TemplateFailed(_logger, _channel, template.Name, e.Message);
-            }
-        }
+        Func<AlertGroup, IReadOnlyList<NotificationImage>, NotificationDigest?, string> builtIn) =>
+        TemplateFallback.Render(template, () => new TemplateInput(group) { Images = images, Extras = Extras(notification) },
+            () => builtIn(group, images, notification.Digest), TemplateFailed);
 
-        return builtIn(group, images, notification.Digest);
-    }
+    private ICompiledTemplate? Compile(ITemplateRenderer templates, string name, string text) =>
+        TemplateFallback.Compile(templates, name, text, _options.TemplateProfile, TemplateFailed);
 
-    private ICompiledTemplate? Compile(ITemplateRenderer templates, string name, string text)
-    {
-        try
-        {
-            return templates.Compile(name, text, _options.TemplateProfile);
-        }
-        catch (TemplateException e)
-        {
-            FeishuLog.TemplateFailed(_logger, _channel, name, e.Message);
-            return null;
-        }
-    }
+    private void TemplateFailed(string template, string error) => FeishuLog.TemplateFailed(_logger, _channel, template, error);
 
     internal static string BuiltInTitle(AlertGroup group, IReadOnlyList<NotificationImage> images, NotificationDigest? digest)
     {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Promoter.Abstractions.Channels;
 using Promoter.Abstractions.Model;
 using Promoter.Abstractions.Templating;
+using Promoter.Plugins.Sdk.Templating;
 
 namespace Promoter.Channel.Telegram;
 
@@ -117,41 +118,17 @@ internal sealed class TelegramMessageBuilder
         return text[..cut] + "…";
     }
 
-    private string Render(ICompiledTemplate? template, Notification notification, string fallback)
-    {
-        if (template is null)
+    private string Render(ICompiledTemplate? template, Notification notification, string fallback) =>
+        TemplateFallback.Render(template, () => new TemplateInput(notification.Group)
         {
-            return fallback;
-        }
+            Images = notification.Images,
+            Extras = ChatTemplateExtras.For(notification.Group, _options.Lang, _options.TimeZone, _publicUrl, notification.Digest),
+        }, fallback, TemplateFailed);
 
-        try
-        {
-            var rendered = template.Render(new TemplateInput(notification.Group)
-            {
-                Images = notification.Images,
-                Extras = ChatTemplateExtras.For(notification.Group, _options.Lang, _options.TimeZone, _publicUrl, notification.Digest),
-            });
-            return string.IsNullOrWhiteSpace(rendered) ? fallback : rendered;
-        }
-        catch (TemplateException e)
-        {
-            TelegramLog.TemplateFailed(_logger, _channel, template.Name, e.Message);
-            return fallback;
-        }
-    }
+    private ICompiledTemplate? Compile(ITemplateRenderer templates, string name, string text, string profile) =>
+        TemplateFallback.Compile(templates, name, text, profile, TemplateFailed);
 
-    private ICompiledTemplate? Compile(ITemplateRenderer templates, string name, string text, string profile)
-    {
-        try
-        {
-            return templates.Compile(name, text, profile);
-        }
-        catch (TemplateException e)
-        {
-            TelegramLog.TemplateFailed(_logger, _channel, name, e.Message);
-            return null;
-        }
-    }
+    private void TemplateFailed(string template, string error) => TelegramLog.TemplateFailed(_logger, _channel, template, error);
 
     internal static string BuiltInTitle(AlertGroup group)
     {

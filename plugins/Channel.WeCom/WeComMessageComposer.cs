@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Promoter.Abstractions.Channels;
 using Promoter.Abstractions.Model;
 using Promoter.Abstractions.Templating;
+using Promoter.Plugins.Sdk.Templating;
 
 namespace Promoter.Channel.WeCom;
 
@@ -253,40 +254,14 @@ internal sealed class WeComMessageComposer
         Extras = ChatTemplateExtras.For(notification.Group, _options.Lang, _options.TimeZone, _publicUrl, notification.Digest),
     };
 
-    private string Render(Notification notification, AlertGroup group, IReadOnlyList<NotificationImage> images)
-    {
-        var template = notification.Digest is null ? _text : _digest;
-        if (template is not null)
-        {
-            try
-            {
-                var rendered = template.Render(Input(notification, group, images));
-                if (!string.IsNullOrWhiteSpace(rendered))
-                {
-                    return rendered;
-                }
-            }
-            catch (TemplateException e)
-            {
-                WeComLog.TemplateFailed(_logger, _channel, template.Name, e.Message);
-            }
-        }
+    private string Render(Notification notification, AlertGroup group, IReadOnlyList<NotificationImage> images) =>
+        TemplateFallback.Render(notification.Digest is null ? _text : _digest, () => Input(notification, group, images),
+            () => BuiltInText(group, images, notification.Digest), TemplateFailed);
 
-        return BuiltInText(group, images, notification.Digest);
-    }
+    private ICompiledTemplate? Compile(ITemplateRenderer templates, string name, string text) =>
+        TemplateFallback.Compile(templates, name, text, _options.TemplateProfile, TemplateFailed);
 
-    private ICompiledTemplate? Compile(ITemplateRenderer templates, string name, string text)
-    {
-        try
-        {
-            return templates.Compile(name, text, _options.TemplateProfile);
-        }
-        catch (TemplateException e)
-        {
-            WeComLog.TemplateFailed(_logger, _channel, name, e.Message);
-            return null;
-        }
-    }
+    private void TemplateFailed(string template, string error) => WeComLog.TemplateFailed(_logger, _channel, template, error);
 
     /// <summary>What the message says when no template can: status, names and summaries.</summary>
     internal static string BuiltInText(AlertGroup group, IReadOnlyList<NotificationImage> images, NotificationDigest? digest)

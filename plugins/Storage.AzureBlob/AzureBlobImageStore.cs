@@ -56,7 +56,7 @@ internal sealed partial class AzureBlobImageStore : IImageStore, IImageRetention
     /// The <c>public:</c> setting, or else whether the address links are built on (public_url, or the container's
     /// own URL) is one a chat service on the internet could reach: Azurite at <c>http://127.0.0.1:10000</c> is not.
     /// </summary>
-    public bool UrlsArePublic => Options.Public ?? Plugins.Shared.InternetReach.IsReachableFromInternet(Options.PublicUrl ?? _container.Uri);
+    public bool UrlsArePublic => Options.Public ?? InternetReach.IsReachableFromInternet(Options.PublicUrl ?? _container.Uri);
 
     private static BlobContainerClient CreateContainerClient(AzureBlobStoreOptions o, HttpClient? httpClient)
     {

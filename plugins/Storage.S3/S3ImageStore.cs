@@ -50,7 +50,7 @@ internal sealed partial class S3ImageStore : IImageStore, IImageRetention, IImag
     /// a chat service on the internet could reach: MinIO at <c>http://minio:9000</c> is not, so channels that can
     /// upload charts do so rather than link them.
     /// </summary>
-    public bool UrlsArePublic => Options.Public ?? Plugins.Shared.InternetReach.IsReachableFromInternet(
+    public bool UrlsArePublic => Options.Public ?? InternetReach.IsReachableFromInternet(
         Options.PublicUrl ?? Options.Endpoint ?? new Uri($"https://s3.{Options.Region}.amazonaws.com/"));
 
     private static AmazonS3Client CreateClient(S3StoreOptions o, IHttpClientFactory? httpClientFactory)

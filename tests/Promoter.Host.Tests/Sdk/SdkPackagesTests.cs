@@ -140,35 +140,39 @@ public sealed class SdkPackagesTests(SdkPackages sdk)
         }
     }
 
-    // The template's --channel value renames files too (fileRename): the default template Templates/<type>.tmpl is
-    // embedded under the name the entry point reads. Without it every generated conformance test failed at set-up.
-    [Fact]
-    public async Task Template_NewChannel_PassesConformanceKitFromPackagesAndLoadsInHost()
+    // The templates' --channel/--store value renames files too (fileRename): the channel's default template
+    // Templates/<type>.tmpl is embedded under the name its entry point reads. Without it every generated conformance
+    // test failed at set-up.
+    [Theory]
+    [InlineData("promoter-channel", "Acme.Pager", "--channel", "pager", "channel:pager")]
+    [InlineData("promoter-store", "Acme.Dav", "--store", "webdav", "store:webdav")]
+    public async Task Template_NewPlugin_PassesConformanceKitFromPackagesAndLoadsInHost(string template, string project, string option, string type, string provides)
     {
-        var work = Path.Combine(sdk.Root, "template-channel");
+        var work = Path.Combine(sdk.Root, template);
         Directory.CreateDirectory(work);
+        var hive = Path.Combine(sdk.Root, template + "-hive");
         await SdkPackages.RunAsync(work, TimeSpan.FromMinutes(2), "dotnet", "new", "install",
-            Path.Combine(sdk.Feed, $"Promoter.Templates.{sdk.Version}.nupkg"), "--debug:custom-hive", sdk.Hive);
-        await SdkPackages.RunAsync(work, TimeSpan.FromMinutes(2), "dotnet", "new", "promoter-channel", "-n", "Acme.Pager",
-            "--channel", "pager", "-o", work, "--debug:custom-hive", sdk.Hive);
+            Path.Combine(sdk.Feed, $"Promoter.Templates.{sdk.Version}.nupkg"), "--debug:custom-hive", hive);
+        await SdkPackages.RunAsync(work, TimeSpan.FromMinutes(2), "dotnet", "new", template, "-n", project,
+            option, type, "-o", work, "--debug:custom-hive", hive);
         sdk.WriteNugetConfig(work);
 
-        // The generated test project runs the channel conformance kit, taken from the Promoter.Plugins.Testing package.
+        // The generated test project runs the conformance kit, taken from the Promoter.Plugins.Testing package.
         var test = await SdkPackages.RunAsync(work, TimeSpan.FromMinutes(6), "dotnet",
-            ["test", Path.Combine(work, "Acme.Pager.Tests", "Acme.Pager.Tests.csproj"), "-nologo", .. sdk.RestoreProperties]);
+            ["test", Path.Combine(work, project + ".Tests", project + ".Tests.csproj"), "-nologo", .. sdk.RestoreProperties]);
         Assert.Contains("Passed!", test, StringComparison.Ordinal);
 
-        var plugins = Path.Combine(sdk.Root, "template-plugins");
+        var plugins = Path.Combine(sdk.Root, template + "-plugins");
         await SdkPackages.RunAsync(work, TimeSpan.FromMinutes(4), "dotnet",
-            ["publish", Path.Combine(work, "Acme.Pager", "Acme.Pager.csproj"), "-c", "Release", "-o", Path.Combine(plugins, "Acme.Pager"), "-nologo", .. sdk.RestoreProperties]);
-        var folder = Path.Combine(plugins, "Acme.Pager");
+            ["publish", Path.Combine(work, project, project + ".csproj"), "-c", "Release", "-o", Path.Combine(plugins, project), "-nologo", .. sdk.RestoreProperties]);
+        var folder = Path.Combine(plugins, project);
         Assert.Empty(Directory.GetFiles(folder, "Promoter.Abstractions.dll"));
         Assert.True(File.Exists(Path.Combine(folder, "Promoter.Plugins.Sdk.dll")), "the SDK ships in the plugin folder");
 
         var catalog = SdkPackages.Load(plugins);
         var status = Assert.Single(catalog.Plugins);
         Assert.True(status.State == PluginState.Loaded, status.Error);
-        Assert.Contains("channel:pager", status.Provides);
+        Assert.Contains(provides, status.Provides);
     }
 
     [Fact]

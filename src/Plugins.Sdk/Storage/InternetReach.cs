@@ -1,15 +1,15 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Promoter.Plugins.Shared;
+namespace Promoter.Plugins.Sdk;
 
 /// <summary>
 /// Whether a chat service on the internet (DingTalk's, WeCom's, Feishu's servers fetch an image by its URL) could
-/// resolve and reach a URL, judged from the URL alone. Compiled into the stores that build links from an endpoint
-/// the operator configured, so that a store pointed at <c>http://127.0.0.1:9000</c> or <c>http://minio:9000</c> says
-/// its links are private and channels that can upload do so instead of linking.
+/// resolve and reach a URL, judged from the URL alone. For stores that build links from an endpoint the operator
+/// configured (S3, Azure Blob, third-party stores): one pointed at <c>http://127.0.0.1:9000</c> or
+/// <c>http://minio:9000</c> says its links are private, and channels that can upload do so instead of linking.
 /// </summary>
-internal static class InternetReach
+public static class InternetReach
 {
     /// <summary>False for loopback, private and link-local addresses, and for host names the public DNS cannot
     /// answer: single labels (a container or Kubernetes service name) and the reserved local suffixes.</summary>
