@@ -138,6 +138,7 @@ public sealed class DashboardModelTests
     [InlineData("http://grafana:3000/render/d-solo/abc/x", "names no panel")]
     [InlineData("http://grafana:3000/api/dashboards/uid/abc", "is not a Grafana panel URL")]
     [InlineData("file:///etc/passwd", "not an absolute http(s) URL")]
+    [InlineData("https://grafana.example.com/render/dashboard-solo/db/sample-dashboard/?panelId=5&var-server=test-server&width=1000&height=500", "names the dashboard by its slug (a URL of Grafana before 5.0): use the uid form")]
     public void Parse_NotAPanelUrl_InvalidRequestSayingWhatIsMissing(string url, string expected)
     {
         var e = Assert.Throws<PanelRenderException>(() => PanelReference.Parse(new Uri(url)));

@@ -104,6 +104,32 @@ public sealed class GrafanaImagesEndpointTests(GrafanaImagesFixture fixture) : I
         Assert.Single(fixture.Grafana.RenderRequests);
     }
 
+    [Fact]
+    public async Task GrafanaImages_SensuHandlerRequest_PubImgOfGrafanasRender()
+    {
+        // As the Sensu handler in grafana-images' write-up posts it (Ruby Net::HTTP): Content-Type
+        // application/json;charset=utf-8, no Accept header, the check's graph_image URL with &from=now-6h&to=now appended.
+        fixture.Grafana.ClearRequests();
+        var graphImage = new Uri(fixture.Grafana.BaseUrl, $"render/d-solo/{Dashboard}/?panelId=2&var-server=test-server&width=1000&height=500");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "grafana-images")
+        {
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new Dictionary<string, string> { ["imageUrl"] = graphImage + "&from=now-6h&to=now" }))),
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json;charset=utf-8");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + CallerToken);
+
+        using var response = await fixture.Promoter.Http.SendAsync(request);
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        using var doc = JsonDocument.Parse(text);
+        var png = await fixture.Promoter.Http.GetByteArrayAsync(new Uri(doc.RootElement.GetProperty("pubImg").GetString()!));
+        Assert.Equal(SampleImages.SolidPng(2, 1000, 500), png);
+        var render = Assert.Single(fixture.Grafana.RenderRequests);
+        Assert.EndsWith("panelId=2&var-server=test-server&width=1000&height=500&from=now-6h&to=now", render.PathAndQuery, StringComparison.Ordinal);
+        Assert.Equal("Bearer " + CallerToken, render.Header("authorization"));
+    }
+
     public static TheoryData<string, string?, string?, HttpStatusCode, string> BadRequests => new()
     {
         // name, imageUrl (GRAFANA = the stand-in's base), token, raw body, status, message
@@ -211,6 +237,43 @@ public sealed class GrafanaImagesEndpointTests(GrafanaImagesFixture fixture) : I
         Assert.Contains(notes, n => n.Contains("Dashboard not found", StringComparison.Ordinal));
         Assert.Contains(notes, n => n.Contains("is not on a configured Grafana host", StringComparison.Ordinal));
         Assert.DoesNotContain(fixture.Grafana.Requests, r => r.PathAndQuery.Contains("/d/x/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Webhook_GrafanaRendererSlow_TextSentWithoutTheImageWithinRenderTimeout()
+    {
+        // Panel 2 is a stat panel: only Grafana's renderer can draw it, and here it takes 20 s (render_timeout: 2s).
+        var payload = $$"""
+            {"version":"4","groupKey":"{}:{alertname=\"UptimeLow\"}","truncatedAlerts":0,"status":"firing","receiver":"ops",
+             "groupLabels":{"alertname":"UptimeLow"},"commonLabels":{"alertname":"UptimeLow"},"commonAnnotations":{},
+             "externalURL":"http://grafana.example.com/alerting","alerts":[
+              {"status":"firing","labels":{"alertname":"UptimeLow","instance":"{{Instance}}"},
+               "annotations":{"__dashboardUid__":"{{Dashboard}}","__panelId__":"2","summary":"uptime low"},
+               "startsAt":"{{DateTimeOffset.UtcNow.AddMinutes(-1):O}}","endsAt":"0001-01-01T00:00:00Z","generatorURL":"","fingerprint":"s1"}]}
+            """;
+        var before = fixture.Promoter.LoggedNotifications.Count;
+        fixture.Grafana.ClearRequests();
+        fixture.Grafana.RenderBehavior = GrafanaRenderBehavior.Slow;
+        fixture.Grafana.RenderDelay = TimeSpan.FromSeconds(20);
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using var response = await fixture.Promoter.PostWebhookAsync("ops", payload);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await fixture.Promoter.WaitUntilAsync(() => fixture.Promoter.LoggedNotifications.Count > before, TimeSpan.FromSeconds(15), "the notification");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"the text went out after {clock.Elapsed}, not within the render timeout");
+            using var doc = JsonDocument.Parse(fixture.Promoter.LoggedNotifications[before]);
+            Assert.Empty(doc.RootElement.GetProperty("Images").EnumerateArray());
+            var notes = doc.RootElement.GetProperty("Notes").EnumerateArray().Select(n => n.GetString()!).ToList();
+            Assert.Contains(notes, n => n.Contains("chart for UptimeLow unavailable", StringComparison.Ordinal) && n.Contains("did not answer within 2s", StringComparison.Ordinal));
+            Assert.Contains("var-instance=", Assert.Single(fixture.Grafana.RenderRequests).PathAndQuery, StringComparison.Ordinal); // asked once, with the alert's labels
+        }
+        finally
+        {
+            fixture.Grafana.RenderBehavior = GrafanaRenderBehavior.Png;
+            fixture.Grafana.RenderDelay = TimeSpan.FromSeconds(5);
+        }
     }
 
     private string[] StoredFiles() => Directory.Exists(Path.Combine(fixture.Promoter.DataDirectory, "images"))

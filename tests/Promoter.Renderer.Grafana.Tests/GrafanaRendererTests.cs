@@ -242,6 +242,45 @@ public sealed class GrafanaRendererTests(PrometheusServer prometheus) : IClassFi
     }
 
     [Fact]
+    public async Task RenderAsync_AnnotationOnAnAllowedHost_FetchedFromThatHost()
+    {
+        await using var grafana = await FakeGrafanaServer.StartAsync(prometheus.Url);
+        // url is 127.0.0.1:<port>; the same Grafana under another name is reachable only once allowed_hosts lists it.
+        var other = $"localhost:{grafana.BaseUrl.Port}";
+        var alert = GrafanaFixtures.Alert(new Dictionary<string, string> { ["alertname"] = "Uptime" },
+            new Dictionary<string, string> { ["grafana_panel_url"] = $"http://{other}/d/{Dashboard}/node?orgId=1&viewPanel=2" });
+        var (refusing, _) = Renderer(grafana);
+        var (allowing, diagnostics) = Renderer(grafana, null, ("allowed_hosts", new[] { other.ToUpperInvariant() }));
+        Assert.Empty(diagnostics.Errors);
+
+        var e = await Assert.ThrowsAsync<PanelRenderException>(() => refusing.RenderAsync(GrafanaFixtures.Request(alert), default));
+        var image = Assert.Single(await allowing.RenderAsync(GrafanaFixtures.Request(alert), default));
+
+        Assert.Equal(PanelFailure.HostNotAllowed, e.Failure);
+        Assert.Contains("rendered by Grafana: a stat panel", image.Title, StringComparison.Ordinal);
+        Assert.All(grafana.Requests, r => Assert.Equal(other, r.Header("host")));
+        Assert.Single(grafana.RenderRequests);
+    }
+
+    [Fact]
+    public async Task RenderAsync_TokenFromTokenFile_SentAsBearerAndNeverLogged()
+    {
+        await using var grafana = await FakeGrafanaServer.StartAsync(prometheus.Url);
+        var logs = new CapturingLoggerProvider();
+        var read = new List<string>();
+        var (renderer, diagnostics) = GrafanaFixtures.Create(GrafanaFixtures.Mapping(("type", "grafana"), ("url", grafana.BaseUrl.ToString()),
+            ("token_file", "secrets/grafana-token")), logs, readSecretFile: path => { read.Add(path); return Token + "\n"; });
+        Assert.Empty(diagnostics.Errors);
+
+        Assert.Single(await renderer.RenderAsync(GrafanaFixtures.Request(PanelAlert(2)), default));
+
+        Assert.Equal(["secrets/grafana-token"], read.Distinct()); // read at validation and at creation, as the host does
+        Assert.NotEmpty(grafana.Requests);
+        Assert.All(grafana.Requests, r => Assert.Equal("Bearer " + Token, r.Header("authorization"))); // the file's newline trimmed
+        Assert.DoesNotContain(Token, logs.AllText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RenderAsync_NoPanelAnnotations_NoImage()
     {
         await using var grafana = await FakeGrafanaServer.StartAsync(prometheus.Url);

@@ -35,6 +35,17 @@ internal sealed record PanelReference(Uri GrafanaBase, string DashboardUid, int 
 
         var segments = url.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var at = Array.FindIndex(segments, s => s is "d-solo" or "d");
+        var legacy = Array.FindIndex(segments, s => s is "dashboard-solo" or "dashboard");
+        if (at < 0 && legacy >= 0 && legacy + 1 < segments.Length && segments[legacy + 1] == "db")
+        {
+            // Grafana before 5.0 named dashboards by slug (…/render/dashboard-solo/db/<slug>/, the form of the
+            // grafana-images examples of that time). 5.0 introduced uids and deprecated the slug routes; 8.0 removed
+            // them (GET /dashboard-solo/db/:slug and /api/dashboards/db/:slug, Grafana PR 35104), so such a URL renders
+            // nothing in Grafana either: say how to write the uid form instead of a bare "not a panel URL".
+            throw new PanelRenderException(PanelFailure.InvalidRequest,
+                $"{Client.GrafanaClient.Describe(url)} names the dashboard by its slug (a URL of Grafana before 5.0): use the uid form …/render/d-solo/<uid>/<slug>?panelId=N (Grafana's panel menu, Share → Link, gives it)");
+        }
+
         if (at < 0 || at + 1 >= segments.Length)
         {
             throw new PanelRenderException(PanelFailure.InvalidRequest,

@@ -99,10 +99,16 @@ internal static partial class GrafanaImagesEndpoints
         ILogger logger, CancellationToken ct)
     {
         var name = rendererName ?? runtime.Renderers.Keys.FirstOrDefault(k => runtime.Renderers[k] is IPanelRenderer);
-        if (name is null || ReadPanelRenderer(runtime, name) is not { } renderer)
+        if (name is null)
         {
             return Error(StatusCodes.Status400BadRequest,
-                $"renderer '{rendererName}' is not configured or cannot draw Grafana panels; configured: {string.Join(", ", runtime.Renderers.Keys)} (add one with type: grafana)");
+                "no renderer of type grafana is configured, so Grafana panels cannot be drawn; add one under renderers:, such as grafana: { type: grafana, url: http://grafana:3000, token_file: … }");
+        }
+
+        if (ReadPanelRenderer(runtime, name) is not { } renderer)
+        {
+            return Error(StatusCodes.Status400BadRequest,
+                $"renderer '{name}' is not configured or cannot draw Grafana panels; configured: {string.Join(", ", runtime.Renderers.Keys.DefaultIfEmpty("none"))} (add one with type: grafana)");
         }
 
         if (storeName is null)

@@ -21,20 +21,11 @@ internal static class ToolsEndpoints
                 return error;
             }
 
-            if (body is { Dashboard: not null } or { PanelUrl: not null })
-            {
-                return await RenderGrafanaPanelAsync(body, holder.Current, context, ct);
-            }
-
-            if (body is null || string.IsNullOrWhiteSpace(body.Query))
-            {
-                return Bad("query is required, e.g. {\"query\": \"rate(http_requests_total[5m]) > 10\"}");
-            }
-
             var runtime = holder.Current;
             // Writing into a store spends the operator's storage (and may publish the picture): with auth: configured
-            // only a caller with its credentials may, even when auth.scope: webhooks leaves the endpoint open.
-            if (body.Store is not null && !WebhookAuthenticator.IsAuthorized(context.Request, runtime.Settings.Auth))
+            // only a caller with its credentials may, even when auth.scope: webhooks leaves the endpoint open. This
+            // holds for both forms, the PromQL query and the Grafana panel.
+            if (body?.Store is not null && !WebhookAuthenticator.IsAuthorized(context.Request, runtime.Settings.Auth))
             {
                 var challenge = WebhookAuthenticator.Challenge(runtime.Settings.Auth);
                 if (challenge.Length > 0)
@@ -44,6 +35,16 @@ internal static class ToolsEndpoints
 
                 return Results.Json(new ErrorBody("error", "store: saving into a store needs the auth: credentials; send them, or leave store out to get the image itself"),
                     WebJson.Api.ErrorBody, statusCode: StatusCodes.Status401Unauthorized);
+            }
+
+            if (body is { Dashboard: not null } or { PanelUrl: not null })
+            {
+                return await RenderGrafanaPanelAsync(body, runtime, context, ct);
+            }
+
+            if (body is null || string.IsNullOrWhiteSpace(body.Query))
+            {
+                return Bad("query is required, e.g. {\"query\": \"rate(http_requests_total[5m]) > 10\"}");
             }
 
             Abstractions.Storage.IImageStore? store = null;

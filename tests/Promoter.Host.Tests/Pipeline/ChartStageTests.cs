@@ -107,10 +107,15 @@ public sealed class ChartStageTests : IAsyncLifetime
     private static PromoterRuntime Runtime(IImageStore store, params IChannel[] channels) =>
         Runtime(store, new Dictionary<string, IAlertRenderer> { ["prom"] = new OneChartRenderer() }, ReceiverSettings.DefaultMaxCharts, channels);
 
-    private static PromoterRuntime Runtime(IImageStore store, Dictionary<string, IAlertRenderer> renderers, int maxCharts, params IChannel[] channels) => new()
+    private static PromoterRuntime Runtime(IImageStore store, Dictionary<string, IAlertRenderer> renderers, int maxCharts, params IChannel[] channels) =>
+        Runtime(store, renderers, maxCharts, new DeliverySettings(), channels);
+
+    private static PromoterRuntime Runtime(IImageStore store, Dictionary<string, IAlertRenderer> renderers, int maxCharts, DeliverySettings delivery,
+        params IChannel[] channels) => new()
     {
         Settings = new HostSettings
         {
+            Delivery = delivery,
             Receivers = [new ReceiverSettings("ops", renderers.Keys.ToList(), "images", channels.Select(c => c.Name).ToList(), new SourceLocation("test", 1, 1), "receivers[0]") { MaxCharts = maxCharts }],
         },
         Source = "test",
@@ -259,6 +264,33 @@ public sealed class ChartStageTests : IAsyncLifetime
             return Task.FromResult<IReadOnlyList<AlertImage>>(Enumerable.Range(0, perAlert)
                 .Select(i => new AlertImage($"{request.Alert.Name}/{tag}{i}", Chart, "image/png", 800, 400)).ToList());
         }
+    }
+
+    /// <summary>A renderer whose backend never answers (Grafana's renderer stuck on a panel): it waits until it is cancelled.</summary>
+    private sealed class HangingRenderer : IAlertRenderer
+    {
+        public async Task<IReadOnlyList<AlertImage>> RenderAsync(RenderRequest request, CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+            return [];
+        }
+    }
+
+    [Fact]
+    public async Task GetAsync_RendererNeverAnswers_NoChartAndANoteOnceTheRenderTimeoutRunsOut()
+    {
+        var runtime = Runtime(new ReadableStore(true), new Dictionary<string, IAlertRenderer> { ["grafana"] = new HangingRenderer() }, 4,
+            new DeliverySettings { RenderTimeout = TimeSpan.FromSeconds(1) }, new FakeChannel("link", false));
+        var group = GroupOf(NewAlert("Stuck", "firing", "critical"));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (list, notes) = await NewRenderer().GetAsync(await EnqueueAsync(group), group, runtime, new FakeChannel("link", false));
+
+        // delivery.render_timeout bounds the chart stage, so the text goes out without the chart instead of waiting.
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(10));
+        Assert.Empty(list);
+        Assert.Equal("chart for Stuck unavailable: rendering took longer than 1s", Assert.Single(notes));
+        Assert.Contains(_logs.Logs, l => l.Message.Contains("not drawn by renderer grafana", StringComparison.Ordinal));
     }
 
     private static Alert NewAlert(string name, string status, string severity, string? chart = null) => new()

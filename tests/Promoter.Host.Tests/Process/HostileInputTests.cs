@@ -261,7 +261,7 @@ public sealed class AuthScopeTests
     [InlineData("", "preview:401 preview+token:200 render:401 render+token:400")]
     [InlineData("all", "preview:401 preview+token:200 render:401")]
     // scope: webhooks keeps the tools open, but never lets an unauthenticated caller write into a store.
-    [InlineData("webhooks", "preview:200 render:400 render-store:401 render-store+token:400")]
+    [InlineData("webhooks", "preview:200 render:400 render-store:401 render-store+token:400 panel:400 panel-store:401 panel-store+token:400")]
     public async Task Tools_ByScope_CredentialsRequiredOrNot(string scope, string cases)
     {
         await using var promoter = await PromoterProcess.StartAsync(Config(scope));
@@ -272,6 +272,8 @@ public sealed class AuthScopeTests
             {
                 "preview" => ("api/v1/templates/preview", """{"template":"ok"}"""),
                 "render" => ("api/v1/render", """{"query":"up"}"""),
+                "panel" => ("api/v1/render", """{"dashboard":"rYdddlPWk","panelId":3}"""),
+                "panel-store" => ("api/v1/render", """{"dashboard":"rYdddlPWk","panelId":3,"store":"local"}"""),
                 _ => ("api/v1/render", """{"query":"up","store":"local"}"""),
             };
             using var message = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
@@ -283,7 +285,12 @@ public sealed class AuthScopeTests
             using var response = await promoter.Http.SendAsync(message);
 
             // 400 once past auth: no renderer or store is configured here.
-            Assert.True(expected == (int)response.StatusCode, $"scope '{scope}', {c}: answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(expected == (int)response.StatusCode, $"scope '{scope}', {c}: answered {(int)response.StatusCode}: {text}");
+            if (request == "panel")
+            {
+                Assert.Contains("no renderer of type grafana is configured", text, StringComparison.Ordinal);
+            }
         }
     }
 }
