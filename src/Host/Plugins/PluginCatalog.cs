@@ -69,6 +69,30 @@ internal sealed class PluginCatalog
         return copy;
     }
 
+    /// <summary>
+    /// Removes <paramref name="pluginId"/>'s factories (its templates stay); returns the service providers they came
+    /// from, for the caller to dispose.
+    /// </summary>
+    internal IReadOnlyList<IServiceProvider> Remove(string pluginId)
+    {
+        var providers = Channels.Values.Where(r => r.PluginId == pluginId).Select(r => r.Services)
+            .Concat(Stores.Values.Where(r => r.PluginId == pluginId).Select(r => r.Services))
+            .Concat(Renderers.Values.Where(r => r.PluginId == pluginId).Select(r => r.Services))
+            .Distinct().ToList();
+        RemoveAll(Channels, pluginId);
+        RemoveAll(Stores, pluginId);
+        RemoveAll(Renderers, pluginId);
+        return providers;
+    }
+
+    private static void RemoveAll<T>(Dictionary<string, Registered<T>> map, string id)
+    {
+        foreach (var key in map.Where(e => e.Value.PluginId == id).Select(e => e.Key).ToList())
+        {
+            map.Remove(key);
+        }
+    }
+
     /// <summary>Replaces <paramref name="oldId"/>'s registrations with <paramref name="newId"/>'s from <paramref name="loaded"/>.</summary>
     internal void Swap(string oldId, PluginCatalog loaded, string newId)
     {

@@ -148,15 +148,27 @@ public sealed class PluginLoaderTests(TestPluginBuilds builds)
         Assert.Equal(PluginState.Available, Assert.Single(catalog.Plugins, p => p.Id == "promoter.channel.webhook").State);
         Assert.True(catalog.Renderers.ContainsKey("prometheus"));
         Assert.True(catalog.Stores.ContainsKey("local"));
-        // Plugins adding template definitions load always: any channel's template may use them.
-        Assert.True(catalog.Channels.ContainsKey("slack"));
-        Assert.True(catalog.Channels.ContainsKey("dingtalk"));
+        // Plugins adding template definitions load at start (any channel's template may use them); those whose types
+        // the first configuration does not use are unloaded again, keeping their templates.
+        Assert.False(catalog.Channels.ContainsKey("slack"));
+        Assert.False(catalog.Channels.ContainsKey("dingtalk"));
+        Assert.Equal(PluginState.Available, Assert.Single(catalog.Plugins, p => p.Id == "promoter.channel.slack").State);
+        var templates = catalog.TemplateSources.Select(t => t.Name).Order(StringComparer.Ordinal).ToList();
+        Assert.Contains(templates, n => n.Contains("Slack", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(templates, n => n.Contains("DingTalk", StringComparison.OrdinalIgnoreCase));
 
-        catalog.EnsureLoaded(new HashSet<string>(StringComparer.Ordinal) { "store:s3" });
+        catalog.EnsureLoaded(new HashSet<string>(StringComparer.Ordinal) { "store:s3", "channel:slack" });
 
         Assert.Equal(PluginState.Loaded, Assert.Single(catalog.Plugins, p => p.Id == "promoter.storage.s3").State);
         Assert.True(catalog.Stores.ContainsKey("s3"));
         Assert.False(catalog.Channels.ContainsKey("webhook"));
+        // A retired plugin loads again when a configuration uses it, and its templates are not added twice.
+        Assert.Equal(PluginState.Loaded, Assert.Single(catalog.Plugins, p => p.Id == "promoter.channel.slack").State);
+        Assert.True(catalog.Channels.ContainsKey("slack"));
+        Assert.Equal(templates, catalog.TemplateSources.Select(t => t.Name).Order(StringComparer.Ordinal).ToList());
+        // Retired only at start: a later configuration without Slack does not unload it (its instances may be draining).
+        catalog.EnsureLoaded(new HashSet<string>(StringComparer.Ordinal) { "store:s3" });
+        Assert.True(catalog.Channels.ContainsKey("slack"));
     }
 
     [Theory]
