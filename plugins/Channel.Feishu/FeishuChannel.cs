@@ -23,13 +23,13 @@ internal sealed class FeishuChannel : IChannel
     private readonly FeishuMessageComposer _composer;
     private readonly FeishuSigner? _signer;
     private readonly FeishuAppClient? _app;
-    private readonly BotPacer _pacer;
+    private readonly RobotPacer _pacer;
     private readonly ChannelHttp _http;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Histogram<double> _pacingWait;
 
-    public FeishuChannel(string name, FeishuOptions options, FeishuMessageComposer composer, FeishuAppClient? app, BotPacer pacer, ChannelHttp http,
+    public FeishuChannel(string name, FeishuOptions options, FeishuMessageComposer composer, FeishuAppClient? app, RobotPacer pacer, ChannelHttp http,
         TimeProvider time, ILogger logger, Histogram<double> pacingWait)
     {
         Name = name;

@@ -12,7 +12,13 @@ internal sealed class FeishuChannelFactory : ChannelFactory<FeishuOptions>
     internal const string HttpClientName = "promoter.channel.feishu";
 
     private readonly object _gate = new();
-    private BotPacers? _pacers;
+    // Feishu counts a message when it arrives, and arrivals jitter by the network's latency: a message sent exactly
+    // one window after the one it replaces can arrive inside that window (the fake Feishu caught it at 5 a second).
+    // The windows are therefore padded: 1.2 s and 61 s.
+    private static readonly TimeSpan PaddedSecond = TimeSpan.FromMilliseconds(1200);
+    private static readonly TimeSpan PaddedMinute = TimeSpan.FromSeconds(61);
+
+    private RobotPacers? _pacers;
 
     public override string Type => "feishu";
 
@@ -27,16 +33,16 @@ internal sealed class FeishuChannelFactory : ChannelFactory<FeishuOptions>
         var redactor = new SecretRedactor(setup.Settings.Secrets);
         var http = new ChannelHttp(services, HttpClientName, options.Timeout, redactor);
         var composer = new FeishuMessageComposer(setup.Name, setup.Settings.Path, options, setup.PublicUrl, setup.Templates, logger);
-        BotPacers pacers;
+        RobotPacers pacers;
         lock (_gate)
         {
-            pacers = _pacers ??= new BotPacers(time);
+            pacers = _pacers ??= new RobotPacers(time);
         }
 
         var meter = services.GetService<IMeterFactory>()?.Create("Promoter") ?? new Meter("Promoter");
         var pacingWait = meter.CreateHistogram<double>("promoter_channel_pacing_wait_seconds", "s",
             "How long messages waited for a chat service's rate limit before being sent");
         var app = options.CanUpload ? new FeishuAppClient(setup.Name, options, http, time, logger) : null;
-        return new FeishuChannel(setup.Name, options, composer, app, pacers.For(options.BotUrl, options.MessagesPerMinute, options.MessagesPerSecond), http, time, logger, pacingWait);
+        return new FeishuChannel(setup.Name, options, composer, app, pacers.For(options.BotUrl, [(options.MessagesPerMinute, PaddedMinute), (options.MessagesPerSecond, PaddedSecond)]), http, time, logger, pacingWait);
     }
 }
