@@ -266,11 +266,7 @@ internal sealed class TeamsCardBuilder
     }
 
     private string Render(ICompiledTemplate? template, Notification notification, string fallback) =>
-        TemplateFallback.Render(template, () => new TemplateInput(notification.Group)
-        {
-            Images = notification.Images,
-            Extras = ChatTemplateExtras.For(notification.Group, _options.Lang, _options.TimeZone, _publicUrl, notification.Digest),
-        }, fallback, TemplateFailed);
+        TemplateFallback.Render(template, () => ChatTemplateExtras.Input(notification, _options.Lang, _options.TimeZone, _publicUrl), fallback, TemplateFailed);
 
     private ICompiledTemplate? Compile(ITemplateRenderer templates, string name, string text, string profile) =>
         TemplateFallback.Compile(templates, name, text, profile, TemplateFailed);

@@ -113,6 +113,17 @@ public sealed class ChatMentionResolver(ChatMentionOptions options, ICompiledTem
 /// <summary>The extra top-level template fields every chat channel passes (see docs/templates.md).</summary>
 public static class ChatTemplateExtras
 {
+    /// <summary>A whole notification as a chat template sees it: its group, its images and <see cref="For"/>'s fields.</summary>
+    public static TemplateInput Input(Notification notification, string lang, string timeZone, Uri? publicUrl)
+    {
+        ArgumentNullException.ThrowIfNull(notification);
+        return new TemplateInput(notification.Group)
+        {
+            Images = notification.Images,
+            Extras = For(notification.Group, lang, timeZone, publicUrl, notification.Digest),
+        };
+    }
+
     public static Dictionary<string, object?> For(AlertGroup group, string lang, string timeZone, Uri? publicUrl, NotificationDigest? digest)
     {
         var extras = new Dictionary<string, object?>(StringComparer.Ordinal)
