@@ -56,6 +56,18 @@ internal static class PluginLoaders
         Console.WriteLine($"mcmaster / current in this run: p50 ×{Bench.Stats(ms["mcmaster"]).P50 / Bench.Stats(ms["current"]).P50:F2}");
     }
 
+    /// <summary>
+    /// McMaster's loader with the same sharing rule as the host's (the contract and Microsoft.Extensions.* from the
+    /// default context) and, like the host's contexts since plugins can be swapped on reload, collectible.
+    /// </summary>
+    internal static PluginLoader CreateMcMaster(string entry) => PluginLoader.CreateFromAssemblyFile(entry, config =>
+    {
+        config.PreferSharedTypes = true;
+        config.IsUnloadable = true;
+        config.SharedAssemblies.Add(typeof(IPromoterPlugin).Assembly.GetName());
+        config.SharedAssemblies.Add(typeof(IServiceCollection).Assembly.GetName());
+    });
+
     private static void Child(string loader, string folder)
     {
         var services = new ServiceCollection();
@@ -76,16 +88,7 @@ internal static class PluginLoaders
                 }
                 else
                 {
-                    // The same sharing rule as the host's: the contract and Microsoft.Extensions.* from the default context.
-                    var plugin = PluginLoader.CreateFromAssemblyFile(entry, config =>
-                    {
-                        config.PreferSharedTypes = true;
-                        // The host's contexts are collectible since plugins can be swapped on reload; compare like with like.
-                        config.IsUnloadable = true;
-                        config.SharedAssemblies.Add(typeof(IPromoterPlugin).Assembly.GetName());
-                        config.SharedAssemblies.Add(typeof(IServiceCollection).Assembly.GetName());
-                    });
-                    assembly = plugin.LoadDefaultAssembly();
+                    assembly = CreateMcMaster(entry).LoadDefaultAssembly();
                 }
 
                 var type = assembly.GetExportedTypes().First(t => typeof(IPromoterPlugin).IsAssignableFrom(t) && !t.IsAbstract);

@@ -122,13 +122,7 @@ internal static class PluginReloads
         }
         else
         {
-            var plugin = PluginLoader.CreateFromAssemblyFile(entry, config =>
-            {
-                config.PreferSharedTypes = true;
-                config.IsUnloadable = true;
-                config.SharedAssemblies.Add(typeof(IPromoterPlugin).Assembly.GetName());
-                config.SharedAssemblies.Add(typeof(IServiceCollection).Assembly.GetName());
-            });
+            var plugin = PluginLoaders.CreateMcMaster(entry);
             assembly = plugin.LoadDefaultAssembly();
             handle = new Handle(new WeakReference(System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(assembly)), plugin.Dispose);
         }
