@@ -20,6 +20,28 @@ public static class SampleImages
     /// </summary>
     public static byte[] Png(int seed, int width = 16, int height = 8, int padding = 0)
     {
+        var rng = new Random(seed);
+        return Encode(width, height, padding, row => rng.NextBytes(row));
+    }
+
+    /// <summary>
+    /// A valid RGB PNG of one colour chosen by <paramref name="seed"/>: compresses to a few KiB at any size, as a
+    /// rendered panel does (mostly background), where <see cref="Png"/>'s noise would not.
+    /// </summary>
+    public static byte[] SolidPng(int seed, int width, int height) => Encode(width, height, 0, row =>
+    {
+        for (var x = 0; x < row.Length; x += 3)
+        {
+            row[x] = (byte)(seed * 37);
+            row[x + 1] = (byte)(seed * 91);
+            row[x + 2] = (byte)(seed * 53);
+        }
+    });
+
+    /// <summary>An 8-bit RGB PNG whose rows (pixels only, without the filter byte) <paramref name="fillRow"/> writes, top
+    /// to bottom; <paramref name="padding"/> adds a tEXt chunk of that many bytes.</summary>
+    private static byte[] Encode(int width, int height, int padding, SpanAction fillRow)
+    {
         using var output = new MemoryStream();
         output.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
 
@@ -46,12 +68,11 @@ public static class SampleImages
         {
             using (var z = new ZLibStream(raw, CompressionLevel.Fastest, leaveOpen: true))
             {
-                var rng = new Random(seed);
                 var row = new byte[1 + (width * 3)];
                 for (var y = 0; y < height; y++)
                 {
                     row[0] = 0; // filter: none
-                    rng.NextBytes(row.AsSpan(1));
+                    fillRow(row.AsSpan(1));
                     z.Write(row);
                 }
             }
@@ -63,44 +84,7 @@ public static class SampleImages
         return output.ToArray();
     }
 
-    /// <summary>
-    /// A valid RGB PNG of one colour chosen by <paramref name="seed"/>: compresses to a few KiB at any size, as a
-    /// rendered panel does (mostly background), where <see cref="Png"/>'s noise would not.
-    /// </summary>
-    public static byte[] SolidPng(int seed, int width, int height)
-    {
-        using var output = new MemoryStream();
-        output.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8;
-        ihdr[9] = 2;
-        WriteChunk(output, "IHDR", ihdr);
-        using (var raw = new MemoryStream())
-        {
-            using (var z = new ZLibStream(raw, CompressionLevel.Fastest, leaveOpen: true))
-            {
-                var row = new byte[1 + (width * 3)];
-                for (var x = 0; x < width; x++)
-                {
-                    row[1 + (x * 3)] = (byte)(seed * 37);
-                    row[2 + (x * 3)] = (byte)(seed * 91);
-                    row[3 + (x * 3)] = (byte)(seed * 53);
-                }
-
-                for (var y = 0; y < height; y++)
-                {
-                    z.Write(row);
-                }
-            }
-
-            WriteChunk(output, "IDAT", raw.ToArray());
-        }
-
-        WriteChunk(output, "IEND", []);
-        return output.ToArray();
-    }
+    private delegate void SpanAction(Span<byte> row);
 
     /// <summary>A small SVG that differs by <paramref name="seed"/>.</summary>
     public static byte[] Svg(int seed) => Encoding.UTF8.GetBytes(
