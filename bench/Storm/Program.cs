@@ -8,7 +8,7 @@
 //
 // Peak RSS is also sampled (VmRSS every 100 ms) and split by phase: while the groups are being posted, and after.
 //
-//   dotnet run -c Release --project bench/Storm -- [--groups 1000] [--alerts 10] [--scale 10] [--digests both|on|off] [--max-charts 6]
+//   dotnet run -c Release --project bench/Storm -- [--groups 1000] [--alerts 10] [--scale 10] [--digests both|on|off] [--max-charts 6] [--trace]
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -21,6 +21,7 @@ var groups = Arg("--groups", 1000);
 var alertsPerGroup = Arg("--alerts", 10);
 var scale = Arg("--scale", 10);
 var maxCharts = Arg("--max-charts", 6);
+var trace = args.Contains("--trace"); // a line every 0.5 s: RSS, managed heap, deliveries, messages
 var window = TimeSpan.FromMinutes(1) / scale;
 var digestAfter = TimeSpan.FromSeconds(60) / scale;
 var deadline = TimeSpan.FromHours(1) / scale;
@@ -142,7 +143,7 @@ async Task<string> RunAsync(bool digests)
     var started = Stopwatch.GetTimestamp();
     // VmRSS sampled every 100 ms, by phase: the peak says where the memory goes (intake, or drain and render).
     var phase = "intake";
-    var peaks = new ConcurrentDictionary<string, (double MiB, double At)>(StringComparer.Ordinal);
+    var peaks = new ConcurrentDictionary<string, (double MiB, double At, string Split)>(StringComparer.Ordinal);
     using var sampling = new CancellationTokenSource();
     var sampler = Task.Run(async () =>
     {
@@ -150,9 +151,11 @@ async Task<string> RunAsync(bool digests)
         {
             try
             {
-                var rss = ReadKiB(await File.ReadAllLinesAsync($"/proc/{promoter.ProcessId}/status"), "VmRSS:") / 1024.0;
+                var sample = await File.ReadAllLinesAsync($"/proc/{promoter.ProcessId}/status");
+                var rss = ReadKiB(sample, "VmRSS:") / 1024.0;
                 var at = Stopwatch.GetElapsedTime(started).TotalSeconds;
-                peaks.AddOrUpdate(phase, (rss, at), (_, old) => rss > old.MiB ? (rss, at) : old);
+                var split = $"anonymous {ReadKiB(sample, "RssAnon:") / 1024.0:0.0} + file-backed {ReadKiB(sample, "RssFile:") / 1024.0:0.0} + shared {ReadKiB(sample, "RssShmem:") / 1024.0:0.0} MiB";
+                peaks.AddOrUpdate(phase, (rss, at, split), (_, old) => rss > old.MiB ? (rss, at, split) : old);
                 await Task.Delay(100, sampling.Token);
             }
             catch (Exception e) when (e is OperationCanceledException or IOException)
@@ -185,7 +188,7 @@ async Task<string> RunAsync(bool digests)
     // Done when every alert is named or counted in a message, or every delivery has finished (some failed).
     var limit = deadline + TimeSpan.FromMinutes(2);
     double? allIn = null;
-    long failed = 0;
+    long failed = 0, gcCommittedPeak = 0;
     while (Stopwatch.GetElapsedTime(started) < limit)
     {
         if (allIn is null && covered.Count + Interlocked.Read(ref countedOnly) >= total)
@@ -194,6 +197,11 @@ async Task<string> RunAsync(bool digests)
         }
 
         var metrics = await http.GetStringAsync("metrics");
+        gcCommittedPeak = Math.Max(gcCommittedPeak, Sum(metrics, "dotnet_gc_committed_bytes", ""));
+        if (trace)
+        {
+            Console.WriteLine($"trace {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0}s rss {ReadKiB(await File.ReadAllLinesAsync($"/proc/{promoter.ProcessId}/status"), "VmRSS:") / 1024.0:0.0} committed {Sum(metrics, "dotnet_gc_committed_bytes", "") / 1048576.0:0.0} heap {Sum(metrics, "dotnet_gc_heap_size_bytes", "") / 1048576.0:0.0} gen2 {Sum(metrics, "dotnet_gc_collections_total", "gen2")} alloc {Sum(metrics, "dotnet_gc_allocated_bytes_total", "") / 1048576:0} delivered {Sum(metrics, "promoter_deliveries_total{", "")} messages {messages}");
+        }
         failed = Sum(metrics, "promoter_deliveries_total{", "result=\"DeadlineExceeded\"");
         var finished = Sum(metrics, "promoter_deliveries_total{", "");
         if (finished >= groups)
@@ -207,16 +215,17 @@ async Task<string> RunAsync(bool digests)
     var status = await File.ReadAllLinesAsync($"/proc/{promoter.ProcessId}/status");
     var hwm = ReadKiB(status, "VmHWM:");
     Console.WriteLine($"digests {(digests ? "on" : "off")}: at the end VmRSS {ReadKiB(status, "VmRSS:") / 1024.0:0.0} MiB = anonymous {ReadKiB(status, "RssAnon:") / 1024.0:0.0} + file-backed {ReadKiB(status, "RssFile:") / 1024.0:0.0} MiB");
-    foreach (var line in (await http.GetStringAsync("metrics")).Split('\n').Where(l => l.StartsWith("dotnet_gc_heap_size_bytes", StringComparison.Ordinal) || l.StartsWith("process_threads", StringComparison.Ordinal)))
+    foreach (var line in (await http.GetStringAsync("metrics")).Split('\n').Where(l => l.StartsWith("dotnet_gc_", StringComparison.Ordinal) || l.StartsWith("process_threads", StringComparison.Ordinal)))
     {
         Console.WriteLine($"digests {(digests ? "on" : "off")}: at the end {line}");
     }
 
+    Console.WriteLine($"digests {(digests ? "on" : "off")}: managed heap committed, largest seen every 0.5 s after intake: {gcCommittedPeak / 1048576.0:0.0} MiB");
     await sampling.CancelAsync();
     await sampler;
     foreach (var (name, peak) in peaks.OrderBy(p => p.Value.At))
     {
-        Console.WriteLine($"digests {(digests ? "on" : "off")}: peak VmRSS {name}: {peak.MiB:0.0} MiB at {peak.At:0.0} s");
+        Console.WriteLine($"digests {(digests ? "on" : "off")}: peak VmRSS {name}: {peak.MiB:0.0} MiB at {peak.At:0.0} s ({peak.Split})");
     }
 
     Console.WriteLine($"digests {(digests ? "on" : "off")}: posted {groups} groups in {posted.TotalSeconds:0.0}s; {messages} messages; {covered.Count} alerts named, {countedOnly} counted only; {failed} deliveries failed; {refused} refused by the robot; VmHWM {hwm / 1024.0:0.0} MiB");

@@ -18,6 +18,7 @@ namespace Promoter.Host.Pipeline;
 /// </summary>
 internal sealed partial class OutboxDispatcher(
     IOutbox store,
+    IAlertHistory groups,
     RuntimeHolder runtimes,
     ChartStage chartStage,
     ChannelImages channelImages,
@@ -44,11 +45,17 @@ internal sealed partial class OutboxDispatcher(
 
     /// <summary>
     /// Most notifications one digest merges. A larger backlog becomes several digests in successive slots; the bound
-    /// keeps one claim, one message and its memory small: the claim parses every member's group (a 10-alert group is
-    /// a few KiB once parsed), so 500 members hold a few MiB, where 2,000 added about 10 MiB to a storm's peak RSS
-    /// (bench/Storm). A 1,000-group storm thus becomes two digests instead of one.
+    /// keeps one claim and one message small. A 1,000-group storm thus becomes two digests.
     /// </summary>
     private const int MaxDigest = 500;
+
+    /// <summary>
+    /// Backlog claimed per round trip while a digest is assembled. The claim parses each member's group (a 10-alert
+    /// group is a few KiB once parsed) and the digest keeps only a few fields of each alert, so at most this many
+    /// parsed groups are alive at once. Claiming all 500 at once and holding them through the send added about
+    /// 6 MiB to a storm's peak RSS per digest (bench/Storm).
+    /// </summary>
+    private const int DigestClaimChunk = 50;
 
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     private readonly Random _random = new();
@@ -148,13 +155,9 @@ internal sealed partial class OutboxDispatcher(
                 case Pace.Deferred:
                     return;
                 case Pace.Digest:
-                    members = [d, .. await store.ClaimBacklogAsync(d.Channel, MaxDigest - 1, time.GetUtcNow(), Lease, _owner, stoppingToken)];
-                    foreach (var m in members.Skip(1))
-                    {
-                        schedule!.Release(m.DeliveryId); // their slots are free again; the digest uses this one's
-                    }
-
-                    notification = await DigestAsync(members, route, channel, attempt, stoppingToken);
+                    var digest = new StormDigest();
+                    members = await ClaimDigestAsync(d, digest, schedule!, stoppingToken);
+                    notification = await DigestAsync(members, digest, route, channel, attempt, stoppingToken);
                     break;
                 default:
                     var charts = await chartStage.GetAsync(d.GroupId, d.Group, route, stoppingToken);
@@ -318,18 +321,46 @@ internal sealed partial class OutboxDispatcher(
         return Pace.Digest;
     }
 
-    /// <summary>One digest notification for a channel's backlog: the worst alerts in full with their charts, the rest listed.</summary>
-    private async Task<Notification> DigestAsync(IReadOnlyList<ClaimedDelivery> members, DeliveryRoute route, ChannelInstance channel,
-        int attempt, CancellationToken stoppingToken)
+    /// <summary>
+    /// Claims the channel's backlog for a digest, <see cref="DigestClaimChunk"/> notifications at a time, and folds each
+    /// into <paramref name="digest"/> as it comes: the members keep their delivery fields, not their groups.
+    /// </summary>
+    private async Task<List<ClaimedDelivery>> ClaimDigestAsync(ClaimedDelivery first, StormDigest digest, SlotSchedule schedule,
+        CancellationToken stoppingToken)
     {
-        var built = StormDigest.Build(members, route.Name, route.Runtime.Settings.PublicUrl);
+        digest.Add(first);
+        var members = new List<ClaimedDelivery> { first };
+        while (members.Count < MaxDigest)
+        {
+            var chunk = Math.Min(DigestClaimChunk, MaxDigest - members.Count);
+            var claimed = await store.ClaimBacklogAsync(first.Channel, chunk, time.GetUtcNow(), Lease, _owner, stoppingToken);
+            foreach (var m in claimed)
+            {
+                schedule.Release(m.DeliveryId); // their slots are free again; the digest uses this one's
+                digest.Add(m);
+                members.Add(m with { Group = StormDigest.Folded });
+            }
+
+            if (claimed.Count < chunk)
+            {
+                break;
+            }
+        }
+
+        return members;
+    }
+
+    /// <summary>One digest notification for a channel's backlog: the worst alerts in full with their charts, the rest listed.</summary>
+    private async Task<Notification> DigestAsync(IReadOnlyList<ClaimedDelivery> members, StormDigest digest, DeliveryRoute route,
+        ChannelInstance channel, int attempt, CancellationToken stoppingToken)
+    {
+        var built = await digest.BuildAsync(route.Name, route.Runtime.Settings.PublicUrl, groups.GetGroupAsync, stoppingToken);
         var rendered = new List<StoredGroupImage>();
         var budget = route.Receiver.MaxCharts;
         var omitted = 0;
         foreach (var byGroup in built.Shown.Select((m, i) => (m, i)).GroupBy(x => x.m.GroupId))
         {
-            var group = members.First(m => m.GroupId == byGroup.Key);
-            var charts = await chartStage.GetAsync(group.GroupId, group.Group, route, stoppingToken);
+            var charts = await chartStage.GetAsync(byGroup.Key, built.Groups[byGroup.Key], route, stoppingToken);
             foreach (var (member, index) in byGroup)
             {
                 foreach (var image in charts.Images.Where(i => i.AlertIndex == member.AlertIndex))

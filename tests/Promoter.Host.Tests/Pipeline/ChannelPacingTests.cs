@@ -71,8 +71,23 @@ public sealed class ChannelPacingTests
         StartsAt = T0,
     };
 
+    /// <summary>Folds the deliveries into a digest and builds it, reading groups back from the deliveries themselves.</summary>
+    private static Task<StormDigest.Result> BuildAsync(IEnumerable<ClaimedDelivery> deliveries, Func<long, bool>? readable = null)
+    {
+        var digest = new StormDigest();
+        var stored = new Dictionary<long, AlertGroup>();
+        foreach (var d in deliveries)
+        {
+            digest.Add(d);
+            stored[d.GroupId] = d.Group;
+        }
+
+        return digest.BuildAsync("ops", new Uri("https://promoter.example.com/"),
+            (id, _) => Task.FromResult(readable is null || readable(id) ? stored.GetValueOrDefault(id) : null), CancellationToken.None);
+    }
+
     [Fact]
-    public void Build_Backlog_WorstInFullRestListedCountedAndEachAlertOnceInItsLatestState()
+    public async Task Build_Backlog_WorstInFullRestListedCountedAndEachAlertOnceInItsLatestState()
     {
         var deliveries = new List<ClaimedDelivery>
         {
@@ -85,7 +100,7 @@ public sealed class ChannelPacingTests
             deliveries.Add(Delivery(10 + i, A("HighLatency", "info", $"h{i:00}")));
         }
 
-        var built = StormDigest.Build(deliveries, "ops", new Uri("https://promoter.example.com/"));
+        var built = await BuildAsync(deliveries);
 
         Assert.Equal(83, built.Digest.Notifications);
         Assert.Equal((83, 82, 1), (built.Digest.Alerts, built.Digest.Firing, built.Digest.Resolved));
@@ -100,5 +115,46 @@ public sealed class ChannelPacingTests
         // f1 counts once, in its latest state (resolved: counted above), and is nowhere shown or listed as firing.
         Assert.DoesNotContain(built.Digest.Others, o => o.Fingerprint == "f1" && o.Status == "firing");
         Assert.DoesNotContain(built.Shown, s => s.Alert.Fingerprint == "f1" && s.Alert.IsFiring);
+    }
+
+    [Fact]
+    public async Task Build_MembersFoldedOutOfDeliveryOrder_LatestDeliveryGivesTheStateAndTiesKeepFirstSeenOrder()
+    {
+        // The digest's first member is claimed before the backlog, whatever its id: folding order must not matter.
+        var deliveries = new[]
+        {
+            Delivery(5, A("DiskFull", "warning", "f1", status: "resolved")),
+            Delivery(1, A("DiskFull", "warning", "f1"), A("Latency", "warning", "f2")),
+            Delivery(3, A("Latency", "warning", "f3")),
+        };
+
+        var forward = await BuildAsync(deliveries.OrderBy(d => d.DeliveryId));
+        var shuffled = await BuildAsync(deliveries);
+
+        foreach (var built in new[] { forward, shuffled })
+        {
+            Assert.Equal((3, 2, 1), (built.Digest.Alerts, built.Digest.Firing, built.Digest.Resolved));
+            Assert.Equal(["f2", "f3", "f1"], built.Group.Alerts.Select(a => a.Fingerprint));
+            Assert.Equal("resolved", built.Group.Alerts[2].Status);
+            Assert.Equal(5, built.Shown[2].GroupId);
+        }
+    }
+
+    [Fact]
+    public async Task Build_GroupOfShownAlertUnreadable_AlertListedInsteadAndNothingLost()
+    {
+        var deliveries = new[]
+        {
+            Delivery(1, A("NodeDown", "critical", "c1")),
+            Delivery(2, A("Latency", "info", "i1"), A("Latency", "info", "i2")),
+        };
+
+        var built = await BuildAsync(deliveries, readable: id => id != 1);
+
+        Assert.Equal(["i1", "i2"], built.Group.Alerts.Select(a => a.Fingerprint));
+        Assert.Equal("c1", Assert.Single(built.Digest.Others).Fingerprint);
+        Assert.Equal(0, built.Digest.Unlisted);
+        Assert.Equal(3, built.Digest.Alerts);
+        Assert.False(built.Groups.ContainsKey(1));
     }
 }
