@@ -158,6 +158,28 @@ public class SvgChartWriterTests
         Assert.All(results, r => Assert.Equal(reference, r));
     }
 
+    [Fact]
+    public async Task Rasterise_CjkTitleOnFreshThreadsAtOnce_GivesIdenticalImagesWithTheTitleDrawn()
+    {
+        // The warm-up draws Latin text only, so each raster thread opens a CJK font on its first CJK chart: that
+        // first use must not race, and the title must be drawn (not left blank).
+        var style = new ChartStyle();
+        var cjk = SvgChartWriter.Write(ChartSamples.Firing() with { Title = "磁盘使用率过高 节点 生产集群" }, style);
+        var blank = DecodedPng.Decode(PngRasterizer.Rasterize(SvgChartWriter.Write(ChartSamples.Firing() with { Title = " " }, style), style));
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+        {
+            var done = new TaskCompletionSource<byte[]>();
+            new Thread(() => done.SetResult(PngRasterizer.Rasterize(cjk, style))).Start();
+            return done.Task;
+        }));
+
+        Assert.All(results, r => Assert.Equal(results[0], r));
+        var drawn = DecodedPng.Decode(results[0]);
+        var titleRows = Enumerable.Range(0, 40);
+        var changed = titleRows.Sum(y => Enumerable.Range(0, drawn.Width).Count(x => drawn.At(x, y) != blank.At(x, y)));
+        Assert.True(changed > 200, $"pixels changed by the CJK title: {changed}");
+    }
+
     private static bool Near((byte R, byte G, byte B, byte A) p, string hex) =>
         Math.Abs(p.R - Convert.ToInt32(hex[1..3], 16)) + Math.Abs(p.G - Convert.ToInt32(hex[3..5], 16)) + Math.Abs(p.B - Convert.ToInt32(hex[5..7], 16)) < 40;
 }
