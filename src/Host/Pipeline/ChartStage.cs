@@ -70,10 +70,33 @@ internal sealed partial class ChartStage(IRenderedCharts store, ChartBytes bytes
         }
     }
 
+    /// <summary>
+    /// Charts of a few alerts of a group, for a storm digest that shows only those: the group's saved charts when it
+    /// has them, else these alerts' charts drawn and stored now. They are not remembered as the group's charts, which
+    /// would lack the others; drawing the whole group for each alert a digest shows made a digest draw up to
+    /// <c>max_charts</c> times more charts than it sends.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredGroupImage>> GetForAlertsAsync(long groupId, AlertGroup group,
+        IReadOnlySet<int> alertIndexes, DeliveryRoute route, CancellationToken cancellationToken)
+    {
+        if (await store.GetRenderedGroupAsync(groupId, cancellationToken) is { } done)
+        {
+            return done.Images.Where(i => alertIndexes.Contains(i.AlertIndex)).ToList();
+        }
+
+        if (!route.Draws)
+        {
+            return [];
+        }
+
+        var (images, _, _) = await DrawAsync(group, route, cancellationToken, alertIndexes);
+        return images;
+    }
+
     private static readonly RenderedGroup Nothing = new([], [], DateTimeOffset.MinValue);
 
     private async Task<(List<StoredGroupImage>, List<string>, Dictionary<int, ReadOnlyMemory<byte>>)> DrawAsync(
-        AlertGroup group, DeliveryRoute route, CancellationToken cancellationToken)
+        AlertGroup group, DeliveryRoute route, CancellationToken cancellationToken, IReadOnlySet<int>? only = null)
     {
         var budget = route.Receiver.MaxCharts;
         var drawn = new List<(int Alert, int Order, StoredGroupImage Image, ReadOnlyMemory<byte> Bytes)>();
@@ -81,7 +104,7 @@ internal sealed partial class ChartStage(IRenderedCharts store, ChartBytes bytes
         var timeout = route.Runtime.Settings.Delivery.RenderTimeout;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        var order = ChartBudget.Order(group);
+        var order = only is null ? ChartBudget.Order(group) : ChartBudget.Order(group).Where(only.Contains).ToList();
         var next = 0;
         for (; next < order.Count && drawn.Count < budget; next++)
         {

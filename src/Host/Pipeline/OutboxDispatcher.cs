@@ -360,10 +360,11 @@ internal sealed partial class OutboxDispatcher(
         var omitted = 0;
         foreach (var byGroup in built.Shown.Select((m, i) => (m, i)).GroupBy(x => x.m.GroupId))
         {
-            var charts = await chartStage.GetAsync(byGroup.Key, built.Groups[byGroup.Key], route, stoppingToken);
+            var charts = await chartStage.GetForAlertsAsync(byGroup.Key, built.Groups[byGroup.Key],
+                byGroup.Select(x => x.m.AlertIndex).ToHashSet(), route, stoppingToken);
             foreach (var (member, index) in byGroup)
             {
-                foreach (var image in charts.Images.Where(i => i.AlertIndex == member.AlertIndex))
+                foreach (var image in charts.Where(i => i.AlertIndex == member.AlertIndex))
                 {
                     if (rendered.Count < budget)
                     {
