@@ -293,6 +293,33 @@ public sealed class ChartStageTests : IAsyncLifetime
         Assert.Contains(_logs.Logs, l => l.Message.Contains("not drawn by renderer grafana", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task GetForAlertsAsync_DigestShowsTwoOfFourAlerts_DrawsOnlyThoseAndTheGroupStillGetsAllItsCharts()
+    {
+        var renderer = new TaggingRenderer("p");
+        var runtime = Runtime(new ReadableStore(true), new Dictionary<string, IAlertRenderer> { ["prom"] = renderer }, 6, new FakeChannel("link", false));
+        var group = GroupOf(NewAlert("A", "firing", "info"), NewAlert("B", "firing", "critical"), NewAlert("C", "firing", "warning"),
+            NewAlert("D", "firing", "critical"));
+        var id = await EnqueueAsync(group);
+        var factory = LoggerFactory.Create(b => b.AddProvider(_logs));
+        var stage = new ChartStage(_state, new ChartBytes(_clock), _services.GetRequiredService<PromoterMetrics>(), factory.CreateLogger<ChartStage>());
+        var route = runtime.RouteFor("ops")!;
+
+        var forDigest = await stage.GetForAlertsAsync(id, group, new HashSet<int> { 0, 3 }, route, CancellationToken.None);
+
+        Assert.Equal(["D", "A"], renderer.Drawn); // the shown alerts only, most severe first
+        Assert.Equal([0, 3], forDigest.Select(i => i.AlertIndex).Order());
+        Assert.Null(await _state.GetRenderedGroupAsync(id, CancellationToken.None)); // not remembered as the group's charts
+
+        // The group's own message draws all four; a later digest then takes the saved charts instead of drawing.
+        var whole = await stage.GetAsync(id, group, route, CancellationToken.None);
+        Assert.Equal(4, whole.Images.Count);
+        renderer.Drawn.Clear();
+        var again = await stage.GetForAlertsAsync(id, group, new HashSet<int> { 1 }, route, CancellationToken.None);
+        Assert.Empty(renderer.Drawn);
+        Assert.Equal(1, Assert.Single(again).AlertIndex);
+    }
+
     private static Alert NewAlert(string name, string status, string severity, string? chart = null) => new()
     {
         Status = status,
