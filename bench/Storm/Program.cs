@@ -19,7 +19,7 @@ using Promoter.Testing.Infrastructure;
 
 var groups = Arg("--groups", 1000);
 var alertsPerGroup = Arg("--alerts", 10);
-var scale = Arg("--scale", 10);
+var scale = Arg("--scale", 12);
 var maxCharts = Arg("--max-charts", 6);
 var trace = args.Contains("--trace"); // a line every 0.5 s: RSS, managed heap, deliveries, messages
 var window = TimeSpan.FromMinutes(1) / scale;
@@ -215,6 +215,9 @@ async Task<string> RunAsync(bool digests)
     var status = await File.ReadAllLinesAsync($"/proc/{promoter.ProcessId}/status");
     var hwm = ReadKiB(status, "VmHWM:");
     Console.WriteLine($"digests {(digests ? "on" : "off")}: at the end VmRSS {ReadKiB(status, "VmRSS:") / 1024.0:0.0} MiB = anonymous {ReadKiB(status, "RssAnon:") / 1024.0:0.0} + file-backed {ReadKiB(status, "RssFile:") / 1024.0:0.0} MiB");
+    // A process on SQLite should never map the PostgreSQL driver (only a Release build inlines, so only here can tell).
+    var npgsqlMapped = (await File.ReadAllLinesAsync($"/proc/{promoter.ProcessId}/maps")).Any(l => l.Contains("Npgsql", StringComparison.OrdinalIgnoreCase));
+    Console.WriteLine($"digests {(digests ? "on" : "off")}: Npgsql mapped: {(npgsqlMapped ? "yes (unexpected on SQLite)" : "no")}");
     foreach (var line in (await http.GetStringAsync("metrics")).Split('\n').Where(l => l.StartsWith("dotnet_gc_", StringComparison.Ordinal) || l.StartsWith("process_threads", StringComparison.Ordinal)))
     {
         Console.WriteLine($"digests {(digests ? "on" : "off")}: at the end {line}");

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -152,9 +153,8 @@ internal static partial class ServeCommand
         services.AddSingleton(sp => new RuntimeHolder(configPath, overrides, sp.GetRequiredService<Plugins.PluginCatalog>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<PromoterMetrics>(), sp.GetRequiredService<ILogger<RuntimeHolder>>()));
         services.AddSingleton<IStateStore>(sp => settings.PostgresConnectionString is { } postgres
-            ? PostgresStateStore.Open(postgres, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresStateStore>>(),
-                new PostgresStateStoreOptions { LeaseHeartbeat = settings.StateLease })
-            : SqliteStateStore.Open(settings.SqlitePath, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqliteStateStore>>()));
+            ? OpenPostgres(sp, postgres, settings.StateLease)
+            : OpenSqlite(sp, settings.SqlitePath));
         // One store object plays every role; each consumer asks for the role it uses.
         services.AddSingleton<IOutbox>(sp => sp.GetRequiredService<IStateStore>());
         services.AddSingleton<IRenderedCharts>(sp => sp.GetRequiredService<IStateStore>());
@@ -175,6 +175,17 @@ internal static partial class ServeCommand
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
         return builder.Build();
     }
+
+    // Each store opens in a method of its own that is never inlined, so that compiling the factory above does not read
+    // the other store's code and load its driver: a process on SQLite never maps Npgsql (see PostgresConnection).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IStateStore OpenPostgres(IServiceProvider sp, string connectionString, TimeSpan lease) =>
+        PostgresStateStore.Open(connectionString, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresStateStore>>(),
+            new PostgresStateStoreOptions { LeaseHeartbeat = lease });
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IStateStore OpenSqlite(IServiceProvider sp, string path) =>
+        SqliteStateStore.Open(path, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqliteStateStore>>());
 
     /// <summary>Serves the folders of image stores that asked the host to (a local store without public_url).</summary>
     private static void MapImageFolders(WebApplication app, PromoterRuntime runtime)
